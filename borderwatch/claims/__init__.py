@@ -1,0 +1,1 @@
+"""Claims: articles in, vehicle claims out, and their comparison with the counts."""

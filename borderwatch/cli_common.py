@@ -1,0 +1,49 @@
+"""Options and helpers shared by the subcommands: quiet progress bars, one-line errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+T = TypeVar("T")
+
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or chatter; errors still print.")]
+
+err_console = Console(stderr=True, highlight=False)
+
+
+def make_progress(quiet: bool) -> Progress:
+    """A rich progress display on stderr; disabled when quiet so output stays clean for pipes."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        disable=quiet,
+        transient=False,
+    )
+
+
+def track(items: Iterable[T], description: str, total: int | None = None, quiet: bool = False) -> Iterator[T]:
+    """Iterate with a progress bar (no bar when quiet)."""
+    with make_progress(quiet) as progress:
+        task = progress.add_task(description, total=total)
+        for item in items:
+            yield item
+            progress.advance(task)
+
+
+def say(message: str, quiet: bool = False) -> None:
+    if not quiet:
+        err_console.print(message)
+
+
+def warn(message: str) -> None:
+    """Always printed: a problem with one input that did not stop the batch."""
+    err_console.print(f"[yellow]warning[/yellow] {message}", soft_wrap=True)

@@ -1,0 +1,1 @@
+"""Datasets: label formats, splits, chips, GSD resampling, validation, synthetic scenes; training and evaluation."""

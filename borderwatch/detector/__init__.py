@@ -1,0 +1,1 @@
+"""Detection: models, tiling, merging across tiles, taxonomy, frames in, detections out."""

@@ -1,0 +1,45 @@
+"""Errors that name the file and the problem.
+
+Every error a user can trigger with bad input is a ``BorderwatchError`` whose message reads
+``<path>: <reason>`` on one line, so a batch can record it and go on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class BorderwatchError(Exception):
+    """Base class: a problem with a named input, reported on one line."""
+
+    def __init__(self, reason: str, path: str | Path | None = None):
+        self.reason = " ".join(str(reason).split())  # one line, always
+        self.path = str(path) if path is not None else None
+        super().__init__(self.reason)
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}" if self.path else self.reason
+
+
+class InputError(BorderwatchError):
+    """An input file (image, raster, manifest, article, vector file) cannot be used."""
+
+
+class ConfigError(BorderwatchError):
+    """A configuration value is wrong; ``path`` names the file, the reason names the key."""
+
+
+class ModelNotFoundError(BorderwatchError):
+    """A model could not be resolved locally and could not be downloaded."""
+
+
+class UntrustedWeightsError(BorderwatchError):
+    """A pickle-based weights file whose sha256 is not trusted was refused before loading."""
+
+
+def one_line(exc: BaseException) -> str:
+    """A one-line description of any exception, for tables and logs."""
+    if isinstance(exc, BorderwatchError):
+        return exc.reason
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

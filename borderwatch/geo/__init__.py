@@ -1,0 +1,1 @@
+"""Geo: areas and the gazetteer, rasters, spatial join, coverage and counts."""

@@ -1,0 +1,1 @@
+"""Report: the one-command pipeline, tables, maps, charts and the HTML report."""
