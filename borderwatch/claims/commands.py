@@ -1,9 +1,107 @@
-"""Subcommands of this stage (placeholder until the stage is built)."""
+"""``borderwatch claims`` (articles -> claims.json) and ``borderwatch compare`` (claims vs counts)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from borderwatch.cli_common import Quiet, err_console, say, track, warn
+
+
+def claims_command(
+    articles: Annotated[list[Path], typer.Argument(help="Article files (.json .txt .md .html) or folders of them.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the claims (one JSON list).")] = Path("claims.json"),
+    min_confidence: Annotated[float, typer.Option("--min-confidence", min=0.0, max=1.0,
+                                                  help="Drop claims less certain than this.")] = 0.0,
+    tz: Annotated[str | None, typer.Option("--tz", help="Time zone for publication timestamps that carry an offset "
+                                           "(IANA name, e.g. Asia/Pyongyang); default: as written.")] = None,
+    quiet: Quiet = False,
+) -> None:
+    """Extract vehicle claims (counts, ranges, trends, presence, prices ...) from news reports.
+
+    Example: borderwatch claims ../shared/articles -o claims.json
+    """
+    from borderwatch.atomic import write_json
+    from borderwatch.claims.articles import article_files, check_tz, load_article_file
+    from borderwatch.claims.extract import extract_claims
+    from borderwatch.errors import InputError, one_line
+    from borderwatch.geo.gazetteer import load_gazetteer
+
+    try:
+        check_tz(tz)
+    except InputError as exc:
+        err_console.print(str(exc))
+        raise typer.Exit(2) from exc
+    files = list(article_files(articles))
+    if not files:
+        err_console.print("no article files found (.json .txt .md .html)")
+        raise typer.Exit(1)
+    gazetteer = load_gazetteer()
+    out: list[dict] = []
+    failed = 0
+    n_articles = 0
+    for f in track(files, "Reading articles", total=len(files), quiet=quiet):
+        try:
+            arts = load_article_file(f, tz)
+            for art in arts:
+                claims = [c.to_dict() for c in extract_claims(art, gazetteer) if c.confidence >= min_confidence]
+                out.extend(claims)
+                n_articles += 1
+        except InputError as exc:
+            failed += 1
+            warn(str(exc))
+        except Exception as exc:  # noqa: BLE001 - one bad article must not stop the batch
+            failed += 1
+            warn(f"{f}: {one_line(exc)}")
+    write_json(output, out)
+    say(f"{len(out)} claims from {n_articles} article(s) -> {output}" + (f"; {failed} file(s) failed" if failed else ""), quiet)
+    if failed:
+        raise typer.Exit(1)
+
+
+def compare_command(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory holding counts.parquet (from `borderwatch count`).")],
+    claims: Annotated[Path, typer.Argument(help="claims.json from `borderwatch claims`.")],
+    tolerance_days: Annotated[int, typer.Option("--tolerance-days", min=0,
+                                                help="Widen each claim's period by this many days on each side.")] = 3,
+    out_dir: Annotated[Path | None, typer.Option("--output", "-o", help="Folder for comparisons.parquet/.csv "
+                                                 "(default: RUN_DIR).")] = None,
+    alpha: Annotated[float, typer.Option("--alpha", min=0.0, max=1.0, help="Significance level of trend tests.")] = 0.05,
+    min_coverage: Annotated[float, typer.Option("--min-coverage", min=0.0, max=1.0,
+                                                help="Area coverage needed before missing vehicles count against a claim.")] = 0.8,
+    tz: Annotated[str, typer.Option("--tz", help="Time zone of the claims' calendar days (use the one the counts "
+                                    "were bucketed in).")] = "UTC",
+    quiet: Quiet = False,
+) -> None:
+    """Judge each claim against the counts: supported, contradicted, inconclusive or not_testable.
+
+    Example: borderwatch compare runs/hyesan claims.json --tolerance-days 5
+    """
+    from borderwatch.claims.compare import compare_run
+    from borderwatch.errors import BorderwatchError
+
+    try:
+        df = compare_run(run_dir, claims, out_dir, tolerance_days=tolerance_days, alpha=alpha, min_coverage=min_coverage,
+                         tz=tz)
+    except BorderwatchError as exc:
+        err_console.print(str(exc))
+        raise typer.Exit(1) from exc
+    if not quiet:
+        from rich.table import Table
+
+        counts = df["verdict"].value_counts()
+        table = Table(title=f"{len(df)} claims")
+        table.add_column("verdict")
+        table.add_column("claims", justify="right")
+        for verdict in ("supported", "contradicted", "inconclusive", "not_testable"):
+            table.add_row(verdict, str(int(counts.get(verdict, 0))))
+        err_console.print(table)
+        say(f"-> {(out_dir or run_dir) / 'comparisons.parquet'} and comparisons.csv", quiet)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this stage's subcommands to the ``borderwatch`` app."""
+    """Add ``claims`` and ``compare`` to the ``borderwatch`` app."""
+    app.command("claims")(claims_command)
+    app.command("compare")(compare_command)

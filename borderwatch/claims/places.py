@@ -1,0 +1,161 @@
+"""Which place a claim is about, from the gazetteer and the article around the claim.
+
+Rules, in order:
+1. A place the claim's clause (then sentence) names: the first city or county the gazetteer finds,
+   skipping "outside X" ("even outside the capital city of Pyongyang"); "the capital" / "North
+   Korea's capital" is Pyongyang.
+2. A province named alone ("a source in Ryanggang province") is the city the article ties to it
+   ("Hyesan, a border city in Ryanggang province") when it does, else the province itself
+   ("Ryanggang Province"). "the province" refers back to the last province named.
+3. A clause about the whole country ("into North Korea", "nationwide", "from China", "other
+   provinces") and naming no city has no place.
+4. Otherwise the place carries over: the article's topic (the place in its title, or a place that
+   holds most of its mentions), else the place of the latest sentence that named one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from borderwatch.geo.gazetteer import Gazetteer
+
+CAPITAL_RE = re.compile(
+    r"\b(?:(?:North Korea|the North|the DPRK|Pyongyang)[’']s capital|the capital(?: city)?(?! city of)|"
+    r"the North Korean capital)\b",
+    re.IGNORECASE,
+)
+# The clause is about the whole country (origins such as "from China" are not: a car from China
+# can stand in Hyesan).
+NATIONAL_RE = re.compile(
+    r"\b(?:(?:in|into|across|throughout|around|inside) North Korea(?![n’'])|the North(?![’'\w])|the DPRK|the country|"
+    r"nationwide|other (?:provinces|regions|parts of the country)|the provinces|Chinese websites|"
+    r"(?:the )?rural (?:areas|communities|regions)|North Korea[’']s rural)\b",
+    re.IGNORECASE,
+)
+# Stronger: "not only in Pyongyang but nationwide" is about the country even though it names a city.
+STRONG_NATIONAL_RE = re.compile(
+    r"\b(?:nationwide|across the country|throughout the country|all over the country|other provinces)\b", re.IGNORECASE
+)
+THE_PROVINCE_RE = re.compile(r"\b(?:the|that|this) province\b", re.IGNORECASE)
+OUTSIDE_RE = re.compile(r"\b(?:outside|beyond|apart from|unlike)\s+(?:of\s+)?(?:the\s+)?(?:capital\s+(?:city\s+)?of\s+)?$", re.IGNORECASE)
+
+
+@dataclass
+class PlaceHit:
+    name: str  # canonical city name, or "<Province> Province"
+    start: int
+    end: int
+    city: bool
+
+
+@dataclass
+class PlaceResolver:
+    """Place state of one article: province links, topic, and the place carried from sentence to sentence."""
+
+    gazetteer: Gazetteer
+    sentences: list[str]
+    title: str | None = None
+    links: dict[str, str] = field(default_factory=dict)  # province -> city the article ties to it
+    topic: str | None = None
+    last_province: str | None = None
+    # gazetteer scans are the slow part of extraction: one per distinct text
+    _cities: dict[str, list] = field(default_factory=dict, repr=False)
+    _provinces: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    def find_all_in(self, text: str) -> list:
+        if text not in self._cities:
+            self._cities[text] = self.gazetteer.find_all_in(text)
+        return self._cities[text]
+
+    def provinces_of(self, text: str) -> list[str]:
+        if text not in self._provinces:
+            self._provinces[text] = self.gazetteer.provinces_of(text)
+        return self._provinces[text]
+
+    def __post_init__(self) -> None:
+        counts: Counter[str] = Counter()
+        for sentence in self.sentences:
+            cities = [p for p, _, _ in self.find_all_in(sentence)]
+            provinces = self.provinces_of(sentence)
+            for prov in provinces:
+                for city in cities:
+                    if city.province == prov and prov not in self.links:
+                        self.links[prov] = city.name
+            for city in cities:
+                counts[city.name] += 1
+        if self.title:
+            place = self.gazetteer.find(self.title)
+            if place is not None:
+                self.topic = place.name
+        if self.topic is None and counts:
+            name, n = counts.most_common(1)[0]
+            if n >= 3 and n / sum(counts.values()) > 0.5:
+                self.topic = name
+
+    def _province_name(self, province: str) -> str:
+        if province in self.links:
+            return self.links[province]
+        if any(p.name == province for p in self.gazetteer.places):
+            return province  # a province that is also a city (Pyongyang, Rason)
+        return f"{province} Province"
+
+    def hits(self, text: str, offset: int = 0) -> list[PlaceHit]:
+        """Places named in ``text`` (offsets shifted by ``offset``), in order."""
+        out: list[PlaceHit] = []
+        for place, s, e in self.find_all_in(text):
+            if OUTSIDE_RE.search(text[:s]):
+                continue
+            out.append(PlaceHit(place.name, offset + s, offset + e, True))
+        for m in CAPITAL_RE.finditer(text):
+            if "Pyongyang" in self.gazetteer and not OUTSIDE_RE.search(text[:m.start()]):
+                out.append(PlaceHit(self.gazetteer.get("Pyongyang").name, offset + m.start(), offset + m.end(), True))
+        city_spans = [(h.start, h.end) for h in out]
+        for prov in self.provinces_of(text):
+            for alias_match in self._province_spans(text, prov):
+                s, e = alias_match
+                if any(cs < offset + e and offset + s < ce for cs, ce in city_spans):
+                    continue
+                name = self._province_name(prov)
+                out.append(PlaceHit(name, offset + s, offset + e, name != f"{prov} Province"))
+                break
+        for m in THE_PROVINCE_RE.finditer(text):
+            if self.last_province:
+                name = self._province_name(self.last_province)
+                out.append(PlaceHit(name, offset + m.start(), offset + m.end(), name != f"{self.last_province} Province"))
+        out.sort(key=lambda h: h.start)
+        return out
+
+    def _province_spans(self, text: str, province: str) -> list[tuple[int, int]]:
+        """Where a province is named in ``text`` (approximate: the first alias occurrence)."""
+        spans = []
+        for p in self.gazetteer.provinces:
+            if p.name != province:
+                continue
+            for alias in sorted((p.name, *p.aliases), key=len, reverse=True):
+                i = text.lower().find(alias.lower())
+                if i >= 0:
+                    spans.append((i, i + len(alias)))
+                    break
+        return spans or [(0, 0)]
+
+    def note_provinces(self, text: str) -> None:
+        provinces = self.provinces_of(text)
+        if provinces:
+            self.last_province = provinces[-1]
+
+    @staticmethod
+    def national(text: str) -> bool:
+        return bool(NATIONAL_RE.search(text))
+
+    @staticmethod
+    def strongly_national(text: str) -> bool:
+        return bool(STRONG_NATIONAL_RE.search(text))
+
+
+def first_city(hits: list[PlaceHit]) -> str | None:
+    for h in hits:
+        if h.city:
+            return h.name
+    return hits[0].name if hits else None

@@ -1,0 +1,304 @@
+"""The words reports use for vehicles, quantities, trends and presence, folded onto the taxonomy.
+
+The base vehicle words come from ``detector.taxonomy.SYNONYMS`` (shared with the detector); this
+module adds the plural forms, brands and models (Camry, BYD, Foton), the generic words that stand for
+"vehicles" in general (whose class comes from context), and the activity words ("smuggling",
+"imports") that stand for vehicles only when the text has just said which vehicles.
+
+Every table is plain data so that a new report's vocabulary is added here, not in the extractor.
+"""
+
+from __future__ import annotations
+
+import re
+
+from borderwatch.detector.taxonomy import CLASSES, SYNONYMS
+
+ANY = "any_vehicle"
+
+# Words naming a class; singular forms (plurals are derived). Longest phrases win when matching.
+_EXTRA_VEHICLE_WORDS: dict[str, str] = {
+    "car": "car", "passenger car": "car", "luxury car": "car", "used car": "car", "private car": "car",
+    "saloon": "car", "hatchback": "car", "limousine": "car", "taxicab": "car",
+    "electric car": "car", "pickup truck": "car",
+    "truck": "truck", "lorry": "truck", "cargo truck": "truck", "dump truck": "truck", "tipper": "truck",
+    "tipper truck": "truck", "trailer": "truck", "semi-trailer": "truck", "tanker truck": "truck",
+    "four-door truck": "truck", "4-door truck": "truck", "box truck": "truck", "flatbed": "truck",
+    "container truck": "truck", "freight truck": "truck", "car carrier": "truck", "hauler": "truck",
+    "bus": "bus", "minibus": "bus", "coach": "bus", "trolleybus": "bus", "trolley bus": "bus",
+    "servi-car": "bus", "long-distance bus": "bus", "shuttle bus": "bus",
+    "motorcycle": "two_wheeler", "motorbike": "two_wheeler", "motor bike": "two_wheeler",
+    "bicycle": "two_wheeler", "bike": "two_wheeler", "e-bike": "two_wheeler", "ebike": "two_wheeler",
+    "electric bicycle": "two_wheeler", "electric bike": "two_wheeler", "electric motorcycle": "two_wheeler",
+    "electric scooter": "two_wheeler", "scooter": "two_wheeler", "motor scooter": "two_wheeler",
+    "motorized scooter": "two_wheeler", "moped": "two_wheeler", "tricycle": "two_wheeler",
+    "excavator": "heavy_equipment", "bulldozer": "heavy_equipment", "tractor": "heavy_equipment",
+    "crane": "heavy_equipment", "loader": "heavy_equipment", "wheel loader": "heavy_equipment",
+    "forklift": "heavy_equipment", "backhoe": "heavy_equipment", "grader": "heavy_equipment",
+    "road roller": "heavy_equipment", "heavy equipment": "heavy_equipment",
+    "construction equipment": "heavy_equipment", "construction machinery": "heavy_equipment",
+    "heavy machinery": "heavy_equipment", "construction vehicle": "heavy_equipment",
+    "engineering vehicle": "heavy_equipment", "digger": "heavy_equipment",
+}
+
+# Words from SYNONYMS that mislead in prose ("semi" final, "motor" in "motor vehicles", "van" as
+# in "vanguard" is excluded by word matching; "loader" kept).
+_PROSE_EXCLUDED = {"semi", "motor", "cyclist", "jeep"}
+
+VEHICLE_WORDS: dict[str, str] = {
+    **{k: v for k, v in SYNONYMS.items() if k not in _PROSE_EXCLUDED},
+    **_EXTRA_VEHICLE_WORDS,
+}
+
+# Makes and models reports name instead of a class. Brands that build several kinds map to what
+# they are best known for on the border; a class word next to them ("Foton bus") wins.
+BRANDS: dict[str, str] = {
+    "camry": "car", "corolla": "car", "toyota": "car", "byd": "car", "changan": "car", "eado": "car",
+    "geely": "car", "chery": "car", "haval": "car", "great wall": "car", "hyundai": "car", "kia": "car",
+    "volkswagen": "car", "vw": "car", "audi": "car", "mercedes": "car", "mercedes-benz": "car",
+    "benz": "car", "bmw": "car", "lexus": "car", "nissan": "car", "honda": "car", "mitsubishi": "car",
+    "land cruiser": "car", "pajero": "car", "santa fe": "car", "hwiparam": "car", "ppeokkugi": "car",
+    "pyeonghwa": "car", "pyonghwa": "car", "jetta": "car", "santana": "car", "buick": "car",
+    "foton": "truck", "ollin": "truck", "dfac": "truck", "dongfeng": "truck", "jinbei": "truck",
+    "faw": "truck", "jiefang": "truck", "sinotruk": "truck", "howo": "truck", "shacman": "truck",
+    "kamaz": "truck", "zil": "truck", "sungri": "truck", "isuzu": "truck", "jac": "truck",
+    "yutong": "bus", "king long": "bus", "golden dragon": "bus", "higer": "bus", "zhongtong": "bus",
+    "phoenix": "two_wheeler", "flying pigeon": "two_wheeler", "yadea": "two_wheeler",
+    "aima": "two_wheeler", "tailg": "two_wheeler", "forever": "two_wheeler",
+    "komatsu": "heavy_equipment", "caterpillar": "heavy_equipment", "sany": "heavy_equipment",
+    "xcmg": "heavy_equipment", "liugong": "heavy_equipment", "doosan": "heavy_equipment",
+}
+# Brand words that are also ordinary words: a brand only when capitalised in the text.
+CAPITALISED_BRANDS = {"phoenix", "forever", "caterpillar", "great wall", "santa fe", "jetta"}
+
+# Words that mean "vehicles" without saying which; their class comes from the nearest specific
+# mention in context (one class -> that class, several -> any_vehicle).
+GENERIC_WORDS: tuple[str, ...] = (
+    "vehicle", "motor vehicle", "used vehicle", "automobile", "model", "modes of transport",
+    "mode of transport", "means of transport", "means of transportation", "auto",
+)
+# Words for all vehicles together, never one class.
+MIXED_WORDS: tuple[str, ...] = ("traffic",)
+# Words that stand for vehicles only through what they refer back to ("smuggling" after "car
+# smuggling"); never a mention on their own.
+ACTIVITY_WORDS: tuple[str, ...] = (
+    "smuggling", "smuggled", "imports", "importing", "exports", "operations", "trade", "fare", "fares",
+)
+PRONOUNS: tuple[str, ...] = ("these", "those", "they", "them", "it", "ones", "one")
+
+# Nouns that are not vehicles although a vehicle word is inside them ("car park" is a place).
+NON_VEHICLE_PHRASES: tuple[str, ...] = (
+    "car park", "bus stop", "bus station", "bus terminal", "truck stop", "taxi rank", "bike lane",
+    "cycling lane", "crane operator", "traffic police", "traffic controller", "traffic controllers",
+    "traffic jam", "traffic division", "traffic light", "traffic safety", "car number", "taxi business",
+    "taxi driver", "transportation company", "transportation companies",
+)
+
+
+def plural(word: str) -> str:
+    """English plural of a vehicle word (bus -> buses, lorry -> lorries, taxi -> taxis)."""
+    head, _, last = word.rpartition(" ")
+    last_word = last or word
+    if last_word.endswith(("s", "x", "ch", "sh")):
+        p = last_word + "es"
+    elif last_word.endswith("y") and last_word[-2:-1] not in "aeiou":
+        p = last_word[:-1] + "ies"
+    else:
+        p = last_word + "s"
+    return f"{head} {p}" if head else p
+
+
+def _alternation(words) -> str:
+    forms: set[str] = set()
+    for w in words:
+        forms.update((w, plural(w), w + "s"))  # "Camrys" as well as "lorries"
+    parts = sorted(forms, key=lambda s: (-len(s), s))
+    # "e-bike", "e bike" and "ebike" are one word; so are "dump truck" and "dump-truck"
+    return "|".join(r"[\s\-]*".join(re.escape(t) for t in re.split(r"[\s\-]+", p)) for p in parts)
+
+
+def word_class(word: str) -> str | None:
+    """The class a (singular or plural, any case) vehicle or brand word names, else None."""
+    w = " ".join(word.lower().replace("-", " ").split())
+    for table in (VEHICLE_WORDS, BRANDS):
+        for key, cls in table.items():
+            k = key.replace("-", " ")
+            if w in (k, k + "s", plural(k).replace("-", " ")):
+                return cls
+    return None
+
+
+VEHICLE_RE = re.compile(rf"\b(?:{_alternation(VEHICLE_WORDS)})\b", re.IGNORECASE)
+BRAND_RE = re.compile(rf"\b(?:{_alternation(BRANDS)})\b", re.IGNORECASE)
+GENERIC_RE = re.compile(rf"\b(?:{_alternation(GENERIC_WORDS)})\b", re.IGNORECASE)
+MIXED_RE = re.compile(rf"\b(?:{'|'.join(MIXED_WORDS)})\b", re.IGNORECASE)
+ACTIVITY_RE = re.compile(rf"\b(?:{'|'.join(ACTIVITY_WORDS)})\b", re.IGNORECASE)
+NON_VEHICLE_RE = re.compile(rf"\b(?:{_alternation(NON_VEHICLE_PHRASES)})\b", re.IGNORECASE)
+# "car smuggling", "smuggling of used cars", "vehicle imports": what an activity word refers back to.
+ACTIVITY_LINK_RE = re.compile(
+    r"\b(?:smuggl\w*|import\w*|export\w*|trade|trading|bring\w*|brought|supply\w*|sending|send)\b",
+    re.IGNORECASE,
+)
+
+# --- quantities, trends, presence -----------------------------------------------------------------
+
+DIRECTION_PATTERNS: dict[str, tuple[str, ...]] = {
+    # order matters: earlier directions are tried first in a clause
+    "resumed": (
+        r"\bresum(?:e|ed|es|ing|ption)\b", r"\brestart(?:ed|s|ing)?\b", r"\breopen(?:ed|s|ing)?\b",
+        r"\bonce again (?:flowing|moving|running|crossing|coming)\b", r"\bback in (?:operation|business)\b",
+    ),
+    "halted": (
+        r"\bhalt(?:ed|s|ing)?\b", r"\bsuspend(?:ed|s|ing)?\b", r"\bsuspension\b", r"\bput on hold\b",
+        r"\bon hold\b", r"\bstopp(?:ed|ing)\b", r"\bceas(?:ed|es|ing)\b", r"\bshut down\b",
+        r"\bground to a halt\b", r"\bcame to a (?:halt|standstill)\b", r"\bfroze(?:n)?\b",
+    ),
+    "stable": (
+        r"\bremain(?:ed|s)? (?:stable|steady|unchanged|flat|the same)\b", r"\bstay(?:ed|s)? (?:stable|steady|flat|the same)\b",
+        r"\bheld steady\b", r"\bunchanged\b", r"\blevel(?:l)?ed off\b",
+    ),
+    "decrease": (
+        r"\bdecreas(?:e|ed|es|ing)\b", r"\bdeclin(?:e|ed|es|ing)\b", r"\bfell\b", r"\bfallen\b",
+        r"\bfalling\b", r"\bfewer\b", r"\bshr[iau]nk(?:ing|en)?\b", r"\bdwindl(?:e|ed|es|ing)\b",
+        r"\bplummet(?:ed|s|ing)?\b", r"\bplung(?:e|ed|es|ing)\b", r"\bslump(?:ed|s|ing)?\b",
+        r"\bless and less\b", r"\bthinn(?:ed|ing) out\b", r"\bdried up\b", r"\bdrying up\b",
+    ),
+    "increase": (
+        r"\bincreas(?:e|ed|es|ing|ingly)\b", r"\bgrow(?:s|ing|n)?\b", r"\bgrew\b", r"\bgrowth\b",
+        r"\brising\b", r"\brises?\b", r"\brose\b", r"\bsurg(?:e|ed|es|ing)\b", r"\bsoar(?:ed|s|ing)?\b",
+        r"\bjump(?:ed|s)\b(?! into)", r"\bexplod(?:ed|ing)\b", r"\bexploded\b", r"\bintensif(?:y|ied|ies|ying)\b",
+        r"\bspread(?:s|ing)?\b", r"\bexpand(?:ed|s|ing)?\b", r"\bmultipl(?:ied|ying)\b",
+        r"\bmushroom(?:ed|ing)\b", r"\bproliferat(?:e|ed|ing)\b", r"\bmore and more\b",
+        r"\bheavier\b", r"\bbusier\b", r"\b(?:kept|keeps|keep) (?:going up|rising|growing)\b",
+        r"\bgoing up\b", r"\bon the rise\b", r"\bspringing up\b", r"\bsprung up\b", r"\bpicked up\b",
+        r"\bbecom(?:e|es|ing) (?:increasingly |more |ever more )?(?:common|popular|widespread|prevalent)\b",
+        r"\bbecoming a common sight\b", r"\bfilling (?:up )?with\b", r"\bflooding\b",
+    ),
+}
+DIRECTION_RES: dict[str, re.Pattern] = {
+    d: re.compile("|".join(p), re.IGNORECASE) for d, p in DIRECTION_PATTERNS.items()
+}
+# "more trucks than", "more vehicles on the roads": a comparative directly on a vehicle word.
+MORE_RE = re.compile(r"\bmore\b", re.IGNORECASE)
+
+# A verb that someone saw, counted or handled the vehicles: the sentence asserts they were there.
+PRESENCE_RE = re.compile(
+    r"\b(?:seen|see|saw|visible|spotted|observed|identified|sighted|show(?:s|n|ed|ing)?|"
+    r"photographed|captured|filmed|appear(?:s|ed)? (?:in|on)|lined up|line up|lining|parked|parking|"
+    r"queued|queuing|queueing|waiting|driving|drove|riding|rid(?:e|es)|rode|carrying|carried|loaded|"
+    r"arriv(?:e|ed|es|ing)|flowing|flow(?:ed|s)? into|entering|entered|coming in|came in|"
+    r"come in|crossing|crossed|smuggl(?:e|ed|es|ing)|import(?:ed|ing|s)?|bring(?:ing|s)? (?:in|into)|"
+    r"brought (?:in|into)|bought|deliver(?:s|ed|ing)?|continu(?:es|ed)|there (?:are|were|is|was)|"
+    r"plying|on the (?:streets?|roads?)|in use|used by|use of|walking (?:his|her|their|a|an)|"
+    r"transported|being transported|beg[ai]n|takes place|taking place|occurr?(?:s|ed|ing))\b",
+    re.IGNORECASE,
+)
+# Adjectives allowed between "more" and a vehicle word in "more Chinese cars than before".
+MORE_ADJECTIVES = {"used", "new", "chinese", "private", "foreign", "imported", "smuggled", "second-hand",
+                   "secondhand", "luxury", "electric", "large", "big", "small", "cargo"}
+
+# Presence words about movement or trade: they say vehicles were somewhere only with a place
+# ("flowing into Hyesan", "importing vehicles from China"), not in "people who imported the cars".
+MOVEMENT_CUES_RE = re.compile(
+    r"^(?:arriv\w*|flow\w*(?: into)?|enter\w*|com(?:e|ing) in|came in|cross\w*|smuggl\w*|import\w*|"
+    r"bring\w* in(?:to)?|brought in(?:to)?|bought|deliver\w*|transported|being transported|continu\w*|beg[ai]n|"
+    r"takes place|taking place|occurr?\w*)$",
+    re.IGNORECASE,
+)
+LOCATIVE_RE = re.compile(
+    r"\b(?:into|to|from|in|across|through|at|inside|along)\s+(?:the\s+)?(?:neighbou?ring\s+|northern\s+|southern\s+)?"
+    r"(?:[A-Z][\w’'\-]+|China|North Korea|country|border|city|region|north|south|provinces?)\b"
+)
+
+# Presence words that are also nouns: after a vehicle word they make a compound ("car smuggling").
+NOUN_LIKE_CUES_RE = re.compile(r"^(?:smuggl\w*|import\w*|export\w*|parking|driving|riding|deliver\w*|carrying)$", re.I)
+# A cue after "to" (purpose: "to import") or a determiner ("a driving test", "the imported cars")
+# says nothing about vehicles being there.
+CUE_BLOCKERS_RE = re.compile(r"(?:\bto(?:\s+\w+ly)?|\b(?:a|an|the|these|those|their|its|his|her|of|for))\s+$", re.I)
+CUE_NOUN_PHRASES_RE = re.compile(r"^use of$", re.I)  # "the use of these modes of transport" says they are used
+
+# Statements of wanting, liking or planning: about demand, not about vehicles being there.
+DESIRE_RE = re.compile(
+    r"\b(?:want(?:s|ed)?|wish(?:es|ed)?|desire[sd]?|prefer(?:s|red)?|preferred|dream(?:s|ed)? of|"
+    r"interest(?:ed)?|demand|popular for|plan(?:s|ned)? to|hop(?:e|es|ed) to)\b",
+    re.IGNORECASE,
+)
+# Absence: empty roads, no vehicles seen.
+ABSENCE_RE = re.compile(
+    r"\b(?:(?:virtually|almost|nearly|completely|totally)\s+)?(?:empty|deserted|devoid of (?:vehicles|cars|traffic))\b|"
+    r"\bno (?:vehicles?|cars?|trucks?|lorries|buses|motorcycles?|bikes?|bicycles?|traffic|taxis?)\b(?! (?:owner|plate|number))|"
+    r"\bnot (?:a )?single (?:vehicle|car|truck|bus|motorcycle)\b|\bnone (?:were|was|could be) (?:seen|visible|spotted)\b",
+    re.IGNORECASE,
+)
+ROAD_WORDS_RE = re.compile(r"\b(?:roads?|streets?|highways?|intersections?|plazas?|parking lots?|car parks?|bridge|lots?)\b", re.IGNORECASE)
+
+# Future or hypothetical: no period can be observed.
+FUTURE_RE = re.compile(
+    r"\b(?:will|would|shall|expected to|expects? to|is set to|are set to|going to|plans? to|planned to|"
+    r"could|might|may)\b",
+    re.IGNORECASE,
+)
+# Vague past: the period is before publication but not known.
+VAGUE_PAST_RE = re.compile(
+    r"\b(?:previously|in the past|used to|formerly|historically|once|first beg[ai]n|in earlier years|"
+    r"long ago|years ago|back then|at that time)\b",
+    re.IGNORECASE,
+)
+PRESENT_RE = re.compile(r"\b(?:now|currently|these days|nowadays|today|at present|still)\b", re.IGNORECASE)
+CONTINUE_RE = re.compile(r"\b(?:continu(?:e|es|ed|ing) to|continu(?:e|es)|still|remain(?:s|ed)?|same price)\b", re.IGNORECASE)
+
+# Flows: vehicles that move in over a time unit.
+FLOW_VERB_RE = re.compile(
+    r"\b(?:came in|come in|coming in|arriv\w+|entered|enter(?:s|ing)?|(?<!border )(?<!the )cross(?:ed|es|ing)|"
+    r"brought in|bring in|imported|smuggled in|flowed in|flowing in|poured in|"
+    r"(?:brought|smuggled|driven|moved|shipped)\b[^.;]{0,40}\binto)\b",
+    re.IGNORECASE,
+)
+PER_UNIT_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"\b(?:last night|overnight|a night|per night|each night|every night|nightly|one night)\b", "vehicles_per_night"),
+    (r"\b(?:a day|per day|each day|every day|daily|yesterday|today|in one day|a single day)\b", "vehicles_per_day"),
+    (r"\b(?:a week|per week|each week|every week|weekly)\b", "vehicles_per_week"),
+    (r"\b(?:a month|per month|each month|every month|monthly)\b", "vehicles_per_month"),
+    (r"\b(?:a year|per year|each year|every year|annually|yearly)\b", "vehicles_per_year"),
+    (r"\b(?:per transaction|each transaction|per deal|each deal|per order|per shipment|each shipment|"
+     r"at once|at a time|in one go|in bulk|per trip|each trip|per batch)\b", "vehicles_per_transaction"),
+)
+# With a flow verb, the period the vehicles came in over ("10 cars arrived last week").
+FLOW_PERIOD_UNITS: tuple[tuple[str, str], ...] = (
+    (r"\b(?:last night|overnight|tonight)\b", "vehicles_per_night"),
+    (r"\b(?:yesterday|today|this morning)\b", "vehicles_per_day"),
+    (r"\b(?:last week|this week|the past week)\b", "vehicles_per_week"),
+    (r"\b(?:last month|this month|the past month)\b", "vehicles_per_month"),
+)
+FLOW_PERIOD_RES = tuple((re.compile(p, re.IGNORECASE), u) for p, u in FLOW_PERIOD_UNITS)
+PER_UNIT_RES = tuple((re.compile(p, re.IGNORECASE), u) for p, u in PER_UNIT_PATTERNS)
+
+NEGATION_RE = re.compile(
+    r"\b(?:unusual|rare|rarely|seldom|never|hardly|not|no|n't|without|impossible)\b|n't\b", re.IGNORECASE
+)
+
+# Proportions: shares and quantifiers over vehicles.
+PERCENT_RE = re.compile(
+    r"(?P<hedge>\b(?:about|around|approximately|roughly|nearly|almost|over|more than|at least|up to|some)\s+)?"
+    r"(?P<a>\d+(?:\.\d+)?)\s*(?:%|percent|per cent)?"
+    r"(?:\s*(?:to|-|–|—)\s*(?P<b>\d+(?:\.\d+)?))?\s*(?:%|percent\b|per cent\b)",
+    re.IGNORECASE,
+)
+QUANTIFIER_SHARES: tuple[tuple[str, float | None, float | None, float | None], ...] = (
+    # pattern, value, low, high (conventions: most 0.5-1.0, overwhelmingly 0.8-1.0, none 0.0, all 1.0)
+    (r"\b(?:nearly|almost|virtually) all\b", None, 0.9, 1.0),
+    (r"\boverwhelming(?:ly)?\b", None, 0.8, 1.0),
+    (r"\b(?:the )?(?:vast )?majority of\b", None, 0.5, 1.0),
+    (r"\bmost (?:of (?:the|them|these)\b|\w+ (?:vehicles|cars|trucks|buses|bikes|motorcycles|lorries|taxis)\b|"
+     r"(?:vehicles|cars|trucks|buses|bikes|motorcycles|lorries|taxis)\b)", None, 0.5, 1.0),
+    (r"\b(?:about |around |roughly )?half of\b", 0.5, None, None),
+    (r"\b(?:a|one) third of\b", 1 / 3, None, None),
+    (r"\b(?:a|one) quarter of\b", 0.25, None, None),
+    (r"^\W*none\b|\bnone of (?:the|them|these)\b", 0.0, None, None),
+    (r"^\W*all\b(?! (?:the )?(?:way|day|night|year|along|over))|\ball (?:of )?(?:the|these|those) \w+", 1.0, None, None),
+)
+QUANTIFIER_RES = tuple((re.compile(p, re.IGNORECASE), v, lo, hi) for p, v, lo, hi in QUANTIFIER_SHARES)
+
+
+def is_class(name: str) -> bool:
+    return name in CLASSES or name == ANY

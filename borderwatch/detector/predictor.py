@@ -1,0 +1,252 @@
+"""The ultralytics YOLO predictor behind the ``Predictor`` protocol, batched.
+
+``YoloPredictor.predict`` takes a list of same-shaped RGB tiles and runs them as one forward pass.
+It letterboxes, normalises and post-processes itself instead of going through ultralytics'
+``model.predict``, which builds a ``Results`` object, a letterbox and a BGR/RGB flip per image and
+re-checks its arguments on every call; the model forward and ultralytics' own
+``non_max_suppression`` are the same as in ``model.predict``, so the boxes are too.
+
+Tiles arrive RGB, which is what YOLO networks take (ultralytics flips its BGR numpy input to RGB
+before the forward), so no channel swap is needed on this path.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from borderwatch.detector.types import Detections
+from borderwatch.detector.weights import ensure_loadable
+from borderwatch.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    from borderwatch.detector.registry import ResolvedModel
+    from borderwatch.detector.sliced import SliceParams
+
+PAD_VALUE = 114  # ultralytics' letterbox grey, so padded borders look as they did in training
+
+
+def available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def pick_device(device: str = "auto") -> str:
+    """``auto`` is the first CUDA GPU when torch sees one, else the CPU."""
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda:0" if torch.cuda.is_available() else "cpu"
+
+
+@dataclass(frozen=True)
+class Letterbox:
+    """How a batch of (h, w) tiles maps into the (H, W) network input."""
+
+    gain: float
+    left: int
+    top: int
+    out_h: int
+    out_w: int
+    in_h: int
+    in_w: int
+
+    @classmethod
+    def plan(cls, h: int, w: int, target_h: int, target_w: int, stride: int, fixed: bool) -> Letterbox:
+        gain = min(target_h / h, target_w / w)
+        new_h, new_w = round(h * gain), round(w * gain)
+        if fixed:
+            out_h, out_w = target_h, target_w
+        else:  # dynamic models take any stride multiple: pad only to the next one
+            out_h = int(np.ceil(new_h / stride) * stride)
+            out_w = int(np.ceil(new_w / stride) * stride)
+        return cls(gain, (out_w - new_w) // 2, (out_h - new_h) // 2, out_h, out_w, h, w)
+
+    @property
+    def identity(self) -> bool:
+        return self.gain == 1.0 and self.out_h == self.in_h and self.out_w == self.in_w
+
+    def apply(self, tiles: list[np.ndarray]) -> np.ndarray:
+        """Stack tiles into one (n, H, W, 3) uint8 array, resized and padded as planned."""
+        if self.identity:
+            return np.stack(tiles)
+        import cv2
+
+        out = np.full((len(tiles), self.out_h, self.out_w, 3), PAD_VALUE, np.uint8)
+        new_h, new_w = round(self.in_h * self.gain), round(self.in_w * self.gain)
+        for k, tile in enumerate(tiles):
+            resized = tile if (new_h, new_w) == tile.shape[:2] else cv2.resize(
+                tile, (new_w, new_h), interpolation=cv2.INTER_LINEAR
+            )
+            out[k, self.top : self.top + new_h, self.left : self.left + new_w] = resized
+        return out
+
+    def unmap(self, boxes: np.ndarray) -> np.ndarray:
+        """Boxes from network-input pixels back to tile pixels, clipped to the tile."""
+        boxes = boxes.copy()
+        boxes[:, [0, 2]] = (boxes[:, [0, 2]] - self.left) / self.gain
+        boxes[:, [1, 3]] = (boxes[:, [1, 3]] - self.top) / self.gain
+        boxes[:, [0, 2]] = np.clip(boxes[:, [0, 2]], 0, self.in_w)
+        boxes[:, [1, 3]] = np.clip(boxes[:, [1, 3]], 0, self.in_h)
+        return boxes
+
+
+class YoloPredictor:
+    """A YOLO detector from any weights ultralytics loads (.pt, .onnx, OpenVINO folder), batched."""
+
+    def __init__(
+        self,
+        weights: str | Path,
+        *,
+        conf: float = 0.25,
+        iou: float = 0.5,
+        imgsz: int | None = None,
+        device: str = "auto",
+        half: bool = False,
+        max_det: int = 300,
+        agnostic_nms: bool = False,
+        threads: int | None = None,
+    ):
+        import torch
+        from ultralytics.nn.autobackend import AutoBackend
+
+        self.weights = Path(weights)
+        self.device = pick_device(device)
+        if self.device == "cpu":
+            # Importing ultralytics sets OMP_NUM_THREADS=1 and its predictor uses cores - 1, so torch
+            # may run on one core of two depending on import order. Inference wants them all; this
+            # is torch's process-wide setting, so it is set here where the model is made.
+            torch.set_num_threads(threads or available_cpus())
+        self.conf, self.iou, self.max_det, self.agnostic_nms = conf, iou, max_det, agnostic_nms
+        self._torch = torch
+        try:
+            self.backend = AutoBackend(str(self.weights), device=torch.device(self.device), fp16=half, verbose=False)
+        except (FileNotFoundError, RuntimeError, ValueError, KeyError, AttributeError) as exc:
+            raise InputError(f"ultralytics cannot load these weights: {exc}", self.weights) from exc
+        self.backend.eval()
+        self.names: dict[int, str] = {int(k): str(v) for k, v in self.backend.names.items()}
+        self.stride = int(getattr(self.backend, "stride", 32) or 32)
+        self.format = getattr(self.backend, "format", "pt")
+        # Exports other than PyTorch/TorchScript have a fixed input unless exported dynamic.
+        self.fixed = self.format not in ("pt", "torchscript") and not getattr(self.backend, "dynamic", False)
+        model_imgsz = getattr(self.backend, "imgsz", None)
+        if self.fixed and model_imgsz:
+            size = list(model_imgsz) if isinstance(model_imgsz, (list, tuple)) else [model_imgsz, model_imgsz]
+            self.input_hw: tuple[int, int] | None = (int(size[0]), int(size[-1]))
+        else:
+            self.input_hw = (imgsz, imgsz) if imgsz else None
+        self.half = bool(getattr(self.backend, "fp16", False))
+        self.batch = int(getattr(self.backend, "batch", 1) or 1) if self.fixed else None
+        from ultralytics.utils.nms import non_max_suppression
+
+        self._nms = non_max_suppression
+        self._nms_kwargs = {}
+        params = inspect.signature(non_max_suppression).parameters
+        if "max_time_img" in params:
+            # ultralytics stops NMS after 2 s + 0.05 s per image and silently drops the rest: on a
+            # busy CPU that loses detections. Counting must not depend on machine load.
+            self._nms_kwargs["max_time_img"] = 3600.0
+        if "end2end" in params:
+            self._nms_kwargs["end2end"] = bool(getattr(self.backend, "end2end", False))
+
+    def _input(self, batch: np.ndarray):
+        torch = self._torch
+        if self.format not in ("pt", "torchscript"):
+            # Exported runtimes copy a strided input to a dense one: build the dense NCHW float
+            # array in the same single pass that converts and scales.
+            n, h, w, _ = batch.shape
+            out = np.empty((n, 3, h, w), np.float32)
+            np.multiply(batch.transpose(0, 3, 1, 2), np.float32(1.0 / 255.0), out=out, dtype=np.float32)
+            x = torch.from_numpy(out)
+            return x.half() if self.half else x
+        # NHWC uint8 -> NCHW view, converted on the device; for a channels-last CPU model the
+        # permuted view is already the memory layout it wants.
+        x = torch.from_numpy(batch).to(self.device, non_blocking=True).permute(0, 3, 1, 2)
+        x = x.half() if self.half else x.float()
+        return x.mul_(1.0 / 255.0)
+
+    def predict(self, tiles: list[np.ndarray]) -> list[Detections]:
+        if not tiles:
+            return []
+        h, w = tiles[0].shape[:2]
+        if any(t.shape != tiles[0].shape for t in tiles) or tiles[0].ndim != 3 or tiles[0].shape[2] != 3:
+            raise ValueError("predict takes a list of HxWx3 tiles of one shape")
+        target = self.input_hw or (h, w)
+        box = Letterbox.plan(h, w, target[0], target[1], self.stride, self.fixed)
+        batch = box.apply(tiles)
+        torch = self._torch
+        with torch.inference_mode():
+            preds = self.backend(self._input(batch))
+            out = self._nms(
+                preds,
+                conf_thres=self.conf,
+                iou_thres=self.iou,
+                agnostic=self.agnostic_nms,
+                max_det=self.max_det,
+                **self._nms_kwargs,
+            )
+        results = []
+        for det in out:
+            arr = det[:, :6].float().cpu().numpy()
+            results.append(
+                Detections(
+                    box.unmap(arr[:, :4]).astype(np.float32),
+                    arr[:, 4].astype(np.float32),
+                    arr[:, 5].astype(np.int64),
+                )
+            )
+        return results
+
+    def warmup(self, tile_hw: tuple[int, int], batch: int | None = None) -> None:
+        """One forward on a grey batch of the shape to come, so graph and kernel set-up is done."""
+        h, w = tile_hw
+        self.predict([np.full((h, w, 3), PAD_VALUE, np.uint8)] * (batch or self.batch or 1))
+
+
+def load_predictor(
+    resolved: ResolvedModel,
+    params: SliceParams | None = None,
+    *,
+    device: str = "auto",
+    half: bool = False,
+    imgsz: int | None = None,
+    runtime: str = "native",
+) -> YoloPredictor:
+    """Load ``resolved`` as a batched predictor with ``params``' thresholds.
+
+    ``runtime``: ``native`` loads the weights as they are; ``openvino``/``onnx`` first exports .pt
+    weights to that format once (cached, see ``weights.export_for_cpu``) and loads the export; ``auto``
+    picks ``openvino`` on a CPU and ``native`` on a GPU. Pickle-based weights are checked for trust
+    before anything loads them.
+    """
+    from borderwatch.detector.sliced import SliceParams
+    from borderwatch.detector.weights import export_for_cpu
+
+    params = params or SliceParams()
+    if runtime not in ("native", "openvino", "onnx", "auto"):
+        raise ConfigError(f"runtime must be native, openvino, onnx or auto, got {runtime!r}")
+    ensure_loadable(resolved)  # first: nothing may touch an untrusted pickle
+    device = pick_device(device)
+    if runtime == "auto":
+        runtime = "openvino" if device == "cpu" and resolved.format == "pt" else "native"
+    path = resolved.path
+    if runtime in ("openvino", "onnx") and resolved.format == "pt":
+        path = export_for_cpu(resolved, runtime, imgsz=imgsz or params.tile_size, batch=params.batch_size)
+    return YoloPredictor(
+        path,
+        conf=params.conf,
+        iou=params.iou,
+        imgsz=imgsz,
+        device=device,
+        half=half,
+        max_det=params.max_det_per_tile,
+        agnostic_nms=params.class_agnostic,
+    )

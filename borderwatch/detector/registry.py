@@ -1,0 +1,294 @@
+"""The model registry: model cards in ``models/`` (and ``$BORDERWATCH_MODELS``) resolved to files.
+
+``resolve_model(spec)`` turns what a user typed after ``--model`` into a file, in this order:
+
+1. an explicit path to a weights file or an OpenVINO folder;
+2. a model named by a card (or a weights file named so) in a local models folder: the
+   ``models_dir`` argument, then ``$BORDERWATCH_MODELS``, then the ``models/`` folder of this checkout;
+3. the card's file already downloaded into the user cache (``$BORDERWATCH_CACHE/models`` or
+   ``~/.cache/borderwatch/models``);
+4. a download from the card's ``url`` into that cache, streamed to a temporary file, checked against
+   the card's sha256 and only then renamed into place;
+5. otherwise ``ModelNotFoundError`` naming the model and the folders to put it in.
+
+Nothing here touches the network at import; only step 4 does, and only when ``allow_download``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from borderwatch.detector.card import ModelCard, load_card
+from borderwatch.detector.taxonomy import ClassMapping, guess_mapping, mapping_for
+from borderwatch.detector.weights import cache_root, detect_format, needs_trust, sha256_of
+from borderwatch.errors import InputError, ModelNotFoundError, UntrustedWeightsError
+
+ENV_MODELS = "BORDERWATCH_MODELS"
+CARD_SUFFIXES = (".yaml", ".yml")
+DOWNLOAD_TIMEOUT_S = 60
+
+
+def package_models_dir() -> Path:
+    """The ``models/`` folder shipped beside the package in a checkout."""
+    return Path(__file__).resolve().parents[2] / "models"
+
+
+def models_dirs(models_dir: Path | None = None) -> list[Path]:
+    """Local model folders in resolution order (existing ones only, no repeats)."""
+    candidates: list[Path] = []
+    if models_dir is not None:
+        candidates.append(Path(models_dir))
+    env = os.environ.get(ENV_MODELS)
+    if env:
+        candidates.extend(Path(p).expanduser() for p in env.split(os.pathsep) if p)
+    candidates.append(package_models_dir())
+    seen: set[Path] = set()
+    out = []
+    for c in candidates:
+        key = c.resolve()
+        if key not in seen and c.is_dir():
+            seen.add(key)
+            out.append(c)
+    return out
+
+
+def download_dir() -> Path:
+    return cache_root() / "models"
+
+
+@dataclass(frozen=True)
+class CardEntry:
+    """A model card and where it was found."""
+
+    card: ModelCard
+    card_path: Path
+
+    @property
+    def local_file(self) -> Path | None:
+        """The card's weights beside the card, if present."""
+        if not self.card.file:
+            return None
+        path = self.card_path.parent / self.card.file
+        return path if path.exists() else None
+
+    @property
+    def cached_file(self) -> Path | None:
+        name = self.download_name
+        path = download_dir() / name if name else None
+        return path if path is not None and path.exists() else None
+
+    @property
+    def download_name(self) -> str | None:
+        if self.card.file:
+            return Path(self.card.file).name
+        if self.card.url:
+            return Path(self.card.url.split("?")[0]).name or None
+        return None
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """A model ready to load: the file, its format and hash, its card (if any) and class mapping."""
+
+    name: str
+    path: Path
+    format: str
+    sha256: str
+    card: ModelCard | None
+    mapping: ClassMapping
+    trusted: bool = False  # may a pickle-based file be loaded (sha256 in a card, or trust given)
+    origin: str = "path"  # path, models_dir, cache or download
+
+
+def iter_cards(models_dir: Path | None = None, problems: list[InputError] | None = None) -> Iterable[CardEntry]:
+    """Valid cards of the local folders; a broken card is skipped (and appended to ``problems``).
+
+    One malformed card in a shared models folder must not stop every other model from resolving.
+    """
+    for folder in models_dirs(models_dir):
+        for path in sorted(folder.iterdir()):
+            if path.suffix.lower() in CARD_SUFFIXES and path.is_file():
+                try:
+                    yield CardEntry(load_card(path), path)
+                except InputError as exc:
+                    if problems is not None:
+                        problems.append(exc)
+
+
+def list_models(models_dir: Path | None = None, problems: list[InputError] | None = None) -> list[CardEntry]:
+    """Every card in the local model folders; a name in an earlier folder hides later ones."""
+    seen: set[str] = set()
+    out = []
+    for entry in iter_cards(models_dir, problems):
+        if entry.card.name not in seen:
+            seen.add(entry.card.name)
+            out.append(entry)
+    return out
+
+
+def card_mapping(card: ModelCard | None) -> ClassMapping:
+    """The class mapping a card declares (built-in source plus overrides), or the union of all tables."""
+    if card is None:
+        return guess_mapping(())
+    if card.class_source:
+        base = mapping_for(card.class_source)
+        return base.with_overrides(card.mapping) if card.mapping else base
+    if card.mapping:
+        return ClassMapping(dict(card.mapping), source=card.name)
+    return guess_mapping(card.source_classes)
+
+
+def trusted_hashes(models_dir: Path | None = None) -> set[str]:
+    return {e.card.sha256.lower() for e in iter_cards(models_dir) if e.card.sha256}
+
+
+def _card_by_sha(sha: str, models_dir: Path | None) -> ModelCard | None:
+    for entry in iter_cards(models_dir):
+        if entry.card.sha256 and entry.card.sha256.lower() == sha:
+            return entry.card
+    return None
+
+
+def _build(
+    name: str, path: Path, card: ModelCard | None, origin: str, trust_weights: bool, models_dir: Path | None
+) -> ResolvedModel:
+    fmt = detect_format(path)
+    if path.suffix.lower() == ".xml":
+        path = path.parent
+    sha = sha256_of(path)
+    if card is not None and card.sha256 and card.sha256.lower() != sha:
+        raise InputError(
+            f"sha256 {sha} does not match model card {card.name!r} ({card.sha256}); the file is not the "
+            "model the card describes",
+            path,
+        )
+    if card is None:
+        card = _card_by_sha(sha, models_dir)
+    listed = card is not None and bool(card.sha256) and card.sha256.lower() == sha
+    resolved = ResolvedModel(
+        name=card.name if card is not None else name,
+        path=path,
+        format=fmt,
+        sha256=sha,
+        card=card,
+        mapping=card_mapping(card),
+        trusted=listed or trust_weights or not needs_trust(fmt),
+        origin=origin,
+    )
+    if needs_trust(fmt) and not resolved.trusted:
+        raise UntrustedWeightsError(
+            f"refusing {fmt} weights (a pickle can run code when loaded): sha256 {sha} is in no model card; "
+            "pass --trust-weights if you trust this file, or use an ONNX/OpenVINO export",
+            path,
+        )
+    return resolved
+
+
+def _find_named(spec: str, models_dir: Path | None) -> tuple[CardEntry | None, Path | None]:
+    """The card called ``spec`` and/or a weights file named ``spec`` in the local folders."""
+    problems: list[InputError] = []
+    entry = next((e for e in list_models(models_dir, problems) if e.card.name == spec or e.card_path.stem == spec), None)
+    if entry is not None:
+        return entry, entry.local_file
+    for problem in problems:
+        if problem.path and Path(problem.path).stem == spec:
+            raise problem  # the user asked for exactly the card that is broken: say why
+    for folder in models_dirs(models_dir):
+        for candidate in (folder / spec, *(folder / f"{spec}{s}" for s in (".pt", ".onnx", "_openvino_model"))):
+            if candidate.exists() and candidate.suffix.lower() not in CARD_SUFFIXES:
+                return None, candidate
+    return None, None
+
+
+def download(url: str, target: Path, sha256: str | None, name: str) -> Path:
+    """Stream ``url`` into ``target`` through a temporary file; a wrong sha256 deletes it and fails."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    tmp = Path(tmp_name)
+    digest = hashlib.sha256()
+    try:
+        with os.fdopen(fd, "wb") as out:
+            try:
+                with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+                    while chunk := response.read(1 << 20):
+                        digest.update(chunk)
+                        out.write(chunk)
+            except (urllib.error.URLError, OSError) as exc:
+                reason = getattr(exc, "reason", exc)
+                raise ModelNotFoundError(
+                    f"model {name!r} is not available locally and downloading {url} failed ({reason}); "
+                    f"download it yourself and put {target.name} in {target.parent} or in a folder named by "
+                    f"${ENV_MODELS}",
+                    target,
+                ) from exc
+            out.flush()
+            os.fsync(out.fileno())
+        actual = digest.hexdigest()
+        if sha256 and actual != sha256.lower():
+            raise ModelNotFoundError(
+                f"downloaded {url} but its sha256 is {actual}, expected {sha256}; the file was deleted", target
+            )
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target
+
+
+def resolve_model(
+    spec: str | Path,
+    models_dir: Path | None = None,
+    allow_download: bool = True,
+    trust_weights: bool = False,
+) -> ResolvedModel:
+    """Resolve ``spec`` (a path or a registry name) to a loadable model; see the module doc for the order."""
+    spec_str = str(spec)
+    path = Path(spec_str).expanduser()
+    if path.exists():
+        return _build(path.stem, path, None, "path", trust_weights, models_dir)
+    looks_like_path = os.sep in spec_str or (os.altsep and os.altsep in spec_str)
+    if looks_like_path:
+        raise ModelNotFoundError("no such model file or folder", spec_str)
+
+    entry, local = _find_named(spec_str, models_dir)
+    card = entry.card if entry is not None else None
+    if local is not None:
+        return _build(spec_str, local, card, "models_dir", trust_weights, models_dir)
+    if entry is not None:
+        cached = entry.cached_file
+        if cached is not None:
+            return _build(spec_str, cached, card, "cache", trust_weights, models_dir)
+        if card.url and allow_download:
+            if needs_trust(card.format) and not card.sha256 and not trust_weights:
+                raise UntrustedWeightsError(
+                    f"model card {card.name!r} gives no sha256, so its download cannot be checked; "
+                    "pass --trust-weights to download and load it anyway",
+                    entry.card_path,
+                )
+            target = download_dir() / (entry.download_name or f"{card.name}.pt")
+            download(card.url, target, card.sha256, card.name)
+            return _build(spec_str, target, card, "download", trust_weights, models_dir)
+    places = [str(d) for d in models_dirs(models_dir)] or [str(package_models_dir())]
+    if entry is not None:
+        wanted = entry.download_name or card.file or card.name
+        how = f"download it from {card.url} or " if card.url else ""
+        raise ModelNotFoundError(
+            f"model {card.name!r} has a card ({entry.card_path}) but its weights {wanted!r} are missing; "
+            f"{how}put {wanted} beside the card or in {download_dir()}"
+            + ("" if allow_download or not card.url else " (downloads are switched off)"),
+            spec_str,
+        )
+    raise ModelNotFoundError(
+        f"unknown model {spec_str!r}: not a file, and no model card or weights of that name in "
+        f"{', '.join(places)}; give a path to .pt/.onnx/OpenVINO weights, or put them (or a card) in "
+        f"one of those folders or in ${ENV_MODELS}",
+        spec_str,
+    )
+

@@ -1,0 +1,142 @@
+"""Reading a detection run: frames.parquet, detections.parquet, run.json and the model card.
+
+Readers are defensive: a table may be GeoParquet or plain Parquet with WKB geometry (or none, for
+runs of photos only), times may be naive (taken as UTC), run.json may be missing or partial.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from borderwatch.errors import InputError
+from borderwatch.geo.areas import _warn
+from borderwatch.tables import DETECTIONS, FRAMES, Table
+
+RUN_JSON = "run.json"
+
+
+def _utc(series: pd.Series) -> pd.Series:
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        return series.dt.tz_convert("UTC")
+    return pd.to_datetime(series, utc=True, errors="coerce")
+
+
+def read_table(path: Path, spec: Table):
+    """A run table as a GeoDataFrame in EPSG:4326 (geometry may be all null)."""
+    import geopandas as gpd
+    import pyarrow.parquet as pq
+    import shapely
+
+    if not path.exists():
+        raise InputError(f"{spec.name} not found (run `borderwatch detect` first)", path)
+    try:
+        meta = pq.read_schema(path).metadata or {}
+        if b"geo" in meta:
+            df = gpd.read_parquet(path)
+        else:
+            raw = pd.read_parquet(path)
+            geoms = None
+            if "geometry" in raw.columns:
+                vals = raw["geometry"].to_numpy()
+                geoms = shapely.from_wkb(np.array([v if isinstance(v, (bytes, bytearray)) else None for v in vals], dtype=object))
+                raw = raw.drop(columns="geometry")
+            df = gpd.GeoDataFrame(raw, geometry=geoms if geoms is not None else [None] * len(raw), crs="EPSG:4326")
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"cannot read {spec.name}: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}", path) from exc
+    spec.validate(df, str(path))
+    if df.crs is None:
+        df = df.set_crs("EPSG:4326")
+    elif df.crs.to_epsg() != 4326:
+        df = df.to_crs("EPSG:4326")
+    if "captured_at" in df.columns:
+        df["captured_at"] = _utc(df["captured_at"])
+    return df
+
+
+def read_run(run_dir: str | Path):
+    """(frames, detections, run_info) of a run folder."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise InputError("run folder not found", run_dir)
+    frames = read_table(run_dir / FRAMES.name, FRAMES)
+    detections = read_table(run_dir / DETECTIONS.name, DETECTIONS)
+    info = read_run_json(run_dir)
+    return frames, detections, info
+
+
+def read_run_json(run_dir: Path) -> dict:
+    path = Path(run_dir) / RUN_JSON
+    if not path.exists():
+        _warn(f"{path}: missing; the detection run may be unfinished (counting the tables as they are)")
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        _warn(f"{path}: unreadable ({exc}); no model card will be found from it")
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _model_entries(info: dict) -> list[dict]:
+    """Model descriptions in run.json, wherever the writer put them."""
+    found: list[dict] = []
+    candidates = [info.get("model"), (info.get("config") or {}).get("model") if isinstance(info.get("config"), dict) else None]
+    models = info.get("models")
+    if isinstance(models, list):
+        candidates.extend(models)
+    elif isinstance(models, dict):
+        candidates.extend(models.values())
+    for c in candidates:
+        if isinstance(c, dict):
+            found.append(c)
+        elif isinstance(c, str) and c:
+            found.append({"name": c})
+    return found
+
+
+def find_card(info: dict, card=None, run_dir: Path | None = None):
+    """The model card to calibrate with: ``card`` (a ModelCard or a path to one) when given, else the
+    card of the model run.json names (by card path, then sha256, then name, in the model folders)."""
+    from borderwatch.detector.card import ModelCard, load_card
+
+    if isinstance(card, ModelCard):
+        return card
+    if card is not None:
+        return load_card(card)
+    entries = _model_entries(info)
+    for e in entries:
+        path = e.get("card") or e.get("card_path")
+        if isinstance(path, str):
+            p = Path(path)
+            if not p.is_absolute() and run_dir is not None:
+                p = run_dir / p
+            if p.exists():
+                return load_card(p)
+    try:
+        from borderwatch.detector.registry import iter_cards
+    except ImportError:  # the registry is optional for counting
+        return None
+    try:
+        cards = [entry.card for entry in iter_cards()]
+    except InputError as exc:
+        _warn(f"model cards unreadable: {exc}")
+        return None
+    for e in entries:
+        sha = e.get("sha256")
+        if isinstance(sha, str):
+            match = next((c for c in cards if c.sha256 and c.sha256.lower() == sha.lower()), None)
+            if match is not None:
+                return match
+    for e in entries:
+        name = e.get("name")
+        if isinstance(name, str):
+            match = next((c for c in cards if c.name == name), None)
+            if match is not None:
+                return match
+    return None

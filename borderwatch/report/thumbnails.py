@@ -1,0 +1,148 @@
+"""Evidence thumbnails: the part of a frame where vehicles were found, with their boxes drawn.
+
+Photos are decoded at reduced scale where the format allows (JPEG draft mode), rasters are read as
+one window around the detections with an output shape no larger than the thumbnail, so a huge
+GeoTIFF is never read whole.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PIL import Image, ImageDraw, ImageOps
+
+from borderwatch.report.tables import CLASS_COLOURS
+
+MAX_WINDOW = 4096  # raster pixels per side read around the detections, at most
+RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".jp2", ".img")
+
+
+@dataclass
+class Thumbnail:
+    png: bytes
+    width: int
+    height: int
+    crop: tuple[int, int, int, int]  # x0, y0, x1, y1 in full-frame pixels
+    n_boxes: int
+
+
+def _crop_box(boxes: np.ndarray, width: int, height: int, min_side: int = 192) -> tuple[int, int, int, int]:
+    """The boxes' extent with a margin, clamped to the frame and to MAX_WINDOW per side."""
+    if len(boxes) == 0:
+        x0, y0, x1, y1 = 0, 0, width, height
+    else:
+        x0, y0 = float(boxes[:, 0].min()), float(boxes[:, 1].min())
+        x1, y1 = float(boxes[:, 2].max()), float(boxes[:, 3].max())
+        margin = max(0.25 * max(x1 - x0, y1 - y0), 48.0)
+        x0, y0, x1, y1 = x0 - margin, y0 - margin, x1 + margin, y1 + margin
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    w = min(max(x1 - x0, min_side), MAX_WINDOW, width)
+    h = min(max(y1 - y0, min_side), MAX_WINDOW, height)
+    x0 = int(round(min(max(cx - w / 2, 0), width - w)))
+    y0 = int(round(min(max(cy - h / 2, 0), height - h)))
+    return x0, y0, int(x0 + w), int(y0 + h)
+
+
+def _stretch(band: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
+    """uint8 from any dtype by a 2-98 percentile stretch over valid pixels."""
+    if band.dtype == np.uint8:
+        return band
+    sample = band[valid] if valid is not None and valid.any() else band.ravel()
+    if sample.size == 0:
+        return np.zeros(band.shape, np.uint8)
+    lo, hi = np.percentile(sample, [2, 98])
+    if hi <= lo:
+        hi = lo + 1
+    scaled = (band.astype(np.float32) - lo) / (hi - lo)
+    return (np.clip(scaled, 0, 1) * 255).astype(np.uint8)
+
+
+def _read_raster(path: Path, crop: tuple[int, int, int, int], max_side: int) -> Image.Image:
+    import rasterio
+    from rasterio.windows import Window
+
+    x0, y0, x1, y1 = crop
+    scale = min(1.0, max_side / max(x1 - x0, y1 - y0))
+    out_w, out_h = max(1, int(round((x1 - x0) * scale))), max(1, int(round((y1 - y0) * scale)))
+    with rasterio.open(path) as src:
+        window = Window(x0, y0, x1 - x0, y1 - y0)
+        bands = [1, 2, 3] if src.count >= 3 else [1]
+        data = src.read(bands, window=window, out_shape=(len(bands), out_h, out_w), boundless=False)
+        try:
+            mask = src.dataset_mask(window=window, out_shape=(out_h, out_w)) > 0
+        except Exception:  # some drivers cannot build a mask; treat every pixel as valid
+            mask = None
+    rgb = np.stack([_stretch(b, mask) for b in data], axis=-1)
+    if rgb.shape[-1] == 1:
+        rgb = np.repeat(rgb, 3, axis=-1)
+    if mask is not None:
+        rgb[~mask] = (235, 235, 235)
+    return Image.fromarray(rgb, "RGB")
+
+
+def _read_photo(path: Path, crop: tuple[int, int, int, int], frame_size: tuple[int, int], max_side: int) -> Image.Image:
+    with Image.open(path) as img:
+        x0, y0, x1, y1 = crop
+        fw, fh = frame_size
+        # JPEG draft decodes at 1/2, 1/4 or 1/8 scale: fast and small for big photos.
+        want = max(1, int(max(fw, fh) * max_side / max(x1 - x0, y1 - y0)))
+        img.draft("RGB", (want, want))
+        # The detector reads photos upright (EXIF orientation applied); boxes are in that frame.
+        img = ImageOps.exif_transpose(img)
+        if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+            gray = _stretch(np.asarray(img), None)
+            img = Image.fromarray(np.repeat(gray[..., None], 3, axis=2), "RGB")
+        else:
+            img = img.convert("RGB")
+        sx, sy = img.width / fw, img.height / fh
+        region = img.crop((int(x0 * sx), int(y0 * sy), int(x1 * sx), int(y1 * sy)))
+        region.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        return region.copy()
+
+
+def is_raster(path: Path, crs: object) -> bool:
+    has_crs = isinstance(crs, str) and bool(crs.strip())  # a missing value reads back as None or NaN
+    return has_crs or path.suffix.lower() in RASTER_SUFFIXES
+
+
+def frame_thumbnail(frame: pd.Series | dict, detections: pd.DataFrame, max_side: int = 480) -> Thumbnail:
+    """A PNG of the frame around its detections, each box outlined in its class colour.
+
+    Raises OSError/ValueError (or rasterio's errors) when the source file cannot be read; the caller
+    reports that and goes on.
+    """
+    path = Path(str(frame["source_path"]))
+    width, height = int(frame.get("width") or 0), int(frame.get("height") or 0)
+    boxes = detections[["x_min", "y_min", "x_max", "y_max"]].to_numpy(np.float64) if len(detections) else np.zeros((0, 4))
+    raster = is_raster(path, frame.get("crs"))
+    if width <= 0 or height <= 0:
+        if raster:
+            import rasterio
+
+            with rasterio.open(path) as src:
+                width, height = src.width, src.height
+        else:
+            with Image.open(path) as img:
+                width, height = img.size
+    crop = _crop_box(boxes, width, height)
+    image = _read_raster(path, crop, max_side) if raster else _read_photo(path, crop, (width, height), max_side)
+    x0, y0, x1, y1 = crop
+    sx, sy = image.width / (x1 - x0), image.height / (y1 - y0)
+    draw = ImageDraw.Draw(image)
+    line = max(2, round(min(image.size) / 150))
+    classes = detections["vehicle_class"].astype(str).tolist() if len(detections) else []
+    for (bx0, by0, bx1, by1), cls in zip(boxes, classes, strict=True):
+        colour = CLASS_COLOURS.get(cls, "#ff00ff")
+        rect = ((bx0 - x0) * sx, (by0 - y0) * sy, (bx1 - x0) * sx, (by1 - y0) * sy)
+        rect = (rect[0], rect[1], max(rect[2], rect[0] + 2), max(rect[3], rect[1] + 2))
+        draw.rectangle(rect, outline=colour, width=line)
+    buffer = io.BytesIO()
+    # A 256-colour palette keeps photos legible at well under half the bytes of a true-colour PNG,
+    # which matters when dozens of thumbnails are inlined into one page.
+    palette = image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.FLOYDSTEINBERG)
+    palette.save(buffer, format="PNG", optimize=True)
+    return Thumbnail(buffer.getvalue(), image.width, image.height, crop, len(boxes))
