@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,9 +20,15 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success it is renamed to ``target``."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    # Not mkstemp: it makes the file private (0600); outputs get the permissions of any new file
+    # (0666 less the umask, applied by the kernel), and O_EXCL still makes the name ours alone.
+    while True:
+        tmp_path = target.parent / f".{target.name}.{secrets.token_hex(6)}.part"
+        try:
+            os.close(os.open(tmp_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+            break
+        except FileExistsError:
+            continue
     try:
         yield tmp_path
         with open(tmp_path, "rb+") as fh:

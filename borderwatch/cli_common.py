@@ -7,7 +7,15 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 T = TypeVar("T")
 
@@ -45,5 +53,13 @@ def say(message: str, quiet: bool = False) -> None:
 
 
 def warn(message: str) -> None:
-    """Always printed: a problem with one input that did not stop the batch."""
-    err_console.print(f"[yellow]warning[/yellow] {message}", soft_wrap=True)
+    """Always printed: a problem with one input that did not stop the batch.
+
+    The message is escaped: file names such as ``cam[car].jpg`` must print as they are.
+    """
+    err_console.print(f"[yellow]warning[/yellow] {escape(str(message))}", soft_wrap=True)
+
+
+def error(message: object) -> None:
+    """Always printed: one line naming the input and the problem (escaped like ``warn``)."""
+    err_console.print(f"[red]error[/red] {escape(str(message))}", soft_wrap=True)

@@ -137,7 +137,7 @@ def load(cfg: dict, runtime: str):
 
     resolved = resolve_model(cfg["weights"])  # its sha256 is in models/, so the pickle is trusted
     t0 = time.perf_counter()
-    predictor = load_predictor(resolved, params(cfg), device="cpu", runtime=runtime)
+    predictor = load_predictor(resolved, params(cfg), device="cpu", runtime=runtime, threads=cfg.get("threads"))
     return predictor, time.perf_counter() - t0
 
 
@@ -218,6 +218,7 @@ def child_ours(cfg: dict) -> dict:
         "load_s": load_s, "wall_s": wall, "tiles": stats.predicted, "windows": stats.windows,
         "tiles_per_s": stats.predicted / wall, "detections": len(dets), "read_wait_s": stats.seconds_read_wait,
         "predict_s": stats.seconds_predict, "merge_s": stats.seconds_merge, "rss_mb": peak_rss_mb(),
+        "torch_threads": __import__("torch").get_num_threads(),
     }
 
 
@@ -296,8 +297,6 @@ def main() -> None:
     ap.add_argument("--max-tiles", type=int, default=None, help="shrink the crop so its grid has at most this many tiles")
     ap.add_argument("--rounds", type=int, default=2, help="interleaved repetitions of the throughput runs; the best counts")
     ap.add_argument("--sahi-batch", type=int, default=8, help="SAHI batch_size (1 is SAHI's default)")
-    ap.add_argument("--sahi-default-threads", action=argparse.BooleanOptionalAction, default=True,
-                    help="also run SAHI with the torch threads ultralytics picks (cores - 1) at the first size")
     ap.add_argument("--full-tiles", type=int, default=300, help="windows actually read in the whole-raster run (0 = skip)")
     ap.add_argument("--bare-tiles", type=int, default=64, help="tiles for the bare forward measurement")
     ap.add_argument("--tile", type=int, default=640)
@@ -307,6 +306,9 @@ def main() -> None:
     ap.add_argument("--iou", type=float, default=0.7, help="per-tile NMS IoU (ultralytics' default, which SAHI uses)")
     ap.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
     ap.add_argument("--runtimes", default="native,openvino", help="our runtimes to measure")
+    ap.add_argument("--also", default=str(SHARED / "models" / "yolo11n_int8_openvino_model"),
+                    help="another model to run through ours and the bare forward ('' = none); by default the "
+                         "int8 OpenVINO YOLO11n, to show what quantisation adds (not the same weights)")
     ap.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "bw-bench")
     ap.add_argument("--out", type=Path, default=None, help="also write the report here")
     ap.add_argument("--child", help=argparse.SUPPRESS)
@@ -335,7 +337,8 @@ def main() -> None:
         say(f"generated {raster} in {secs:.0f} s")
     say(f"raster {raster}: {args.size} x {args.size} px, {raster.stat().st_size / 1e6:.0f} MB on disk, JPEG tiles 512 px, {GSD_M} m/px")
     say(f"cpu: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}; weights {args.weights}")
-    say(f"SAHI batch_size {args.sahi_batch}, perform_standard_pred off (slices only, as ours)")
+    say(f"SAHI batch_size {args.sahi_batch}, perform_standard_pred off (slices only, as ours); torch threads: "
+        "cores - 1 for both (ultralytics' choice, and borderwatch's)")
     say(f"tile {args.tile}, overlap {args.overlap}, batch {args.batch}, conf {args.conf}, NMS IoU {args.iou}, merge GREEDYNMM/IoS 0.5")
 
     env = dict(os.environ, YOLO_OFFLINE="1", BORDERWATCH_CACHE=str(args.workdir / "cache"))
@@ -351,6 +354,7 @@ def main() -> None:
     def measure(key: str, mode: str, cfg: dict) -> None:
         """Run a child; over rounds keep its best tiles/s (interference only slows) and its worst RSS."""
         r = run_child(mode, cfg, env)
+        print(f"  {key}: " + ", ".join(f"{k} {v:.2f}" for k, v in r.items() if isinstance(v, float)), file=sys.stderr, flush=True)
         old = results.get(key)
         if old is not None:
             r["all_tiles_per_s"] = old["all_tiles_per_s"] + [r.get("tiles_per_s")]
@@ -361,28 +365,29 @@ def main() -> None:
             r["all_tiles_per_s"] = [r.get("tiles_per_s")]
         results[key] = r
 
-    from borderwatch.detector.predictor import available_cpus
-
-    threads = available_cpus()
     for rt in runtimes:
         cfg = dict(base, runtime=rt)
         if rt != "native":
             results[f"export/{rt}"] = run_child("export", cfg, env)  # once; cached for later runs
             say(f"{rt} export of the weights: {results[f'export/{rt}']['seconds']:.1f} s (0 when cached)")
         measure(f"hold/{rt}", "hold", cfg)
+    also = args.also if args.also and Path(args.also).exists() else None
     # Rounds interleave the contenders so that a burst of load elsewhere hits them alike.
     for _ in range(args.rounds):
         for rt in runtimes:
             cfg = dict(base, runtime=rt)
             measure(f"bare/{rt}", "bare", cfg)
             measure(f"ours/{rt}", "ours", cfg)
+        if also:
+            cfg = dict(base, runtime="native", weights=also)
+            measure("bare/also", "bare", cfg)
+            measure("ours/also", "ours", cfg)
         if sahi_sizes and sahi_sizes[0] == args.crop:
-            measure(f"sahi/{args.crop}", "sahi", dict(base, runtime="native", sahi_threads=threads))
-            if args.sahi_default_threads:
-                measure("sahi-default", "sahi", dict(base, runtime="native", sahi_threads=0))
+            # SAHI's own torch threads: ultralytics' cores - 1, the same count borderwatch uses
+            measure(f"sahi/{args.crop}", "sahi", dict(base, runtime="native", sahi_threads=0))
     for side in sahi_sizes:
         if f"sahi/{side}" not in results:
-            measure(f"sahi/{side}", "sahi", dict(base, crop=side, runtime="native", sahi_threads=threads))
+            measure(f"sahi/{side}", "sahi", dict(base, crop=side, runtime="native", sahi_threads=0))
     if args.full_tiles:
         from borderwatch.detector.tiling import count_windows
 
@@ -401,12 +406,13 @@ def main() -> None:
         say(f"{'hold model + 1 batch (' + rt + ')':34} {args.batch:>6} {'':>8} {h['rss_mb']:>12.0f}")
         say(f"{'bare batched forward (' + rt + ')':34} {b['tiles']:>6} {b['tiles_per_s']:>8.2f} {b['rss_mb']:>12.0f}")
         say(f"{'borderwatch ' + str(args.crop) + ' px (' + rt + ')':34} {o['tiles']:>6} {o['tiles_per_s']:>8.2f} {o['rss_mb']:>12.0f}")
+    if also:
+        b, o = results["bare/also"], results["ours/also"]
+        say(f"{'bare batched forward (int8 also)':34} {b['tiles']:>6} {b['tiles_per_s']:>8.2f} {b['rss_mb']:>12.0f}")
+        say(f"{'borderwatch ' + str(args.crop) + ' px (int8 also)':34} {o['tiles']:>6} {o['tiles_per_s']:>8.2f} {o['rss_mb']:>12.0f}")
     for side in sahi_sizes:
         s = results[f"sahi/{side}"]
         say(f"{'SAHI ' + str(side) + ' px (pytorch, ' + str(s['threads']) + ' threads)':34} {s['tiles']:>6} {s['tiles_per_s']:>8.2f} {s['rss_mb']:>12.0f}")
-    if "sahi-default" in results:
-        s = results["sahi-default"]
-        say(f"{'SAHI ' + str(sahi_sizes[0]) + ' px (pytorch, ' + str(s['threads']) + ' thr, default)':34} {s['tiles']:>6} {s['tiles_per_s']:>8.2f} {s['rss_mb']:>12.0f}")
     if "ours-full" in results:
         f = results["ours-full"]
         say(f"{'borderwatch ' + str(args.size) + ' px (' + f['runtime'] + ')':34} {f['tiles']:>6} {f['tiles_per_s']:>8.2f} {f['rss_mb']:>12.0f}"
@@ -427,14 +433,15 @@ def main() -> None:
         if sahi_sizes[0] == args.crop:
             for rt in runtimes:
                 o = results[f"ours/{rt}"]
-                say(f"borderwatch ({rt}) / SAHI (pytorch, same threads) at {args.crop} px: "
+                say(f"borderwatch ({rt}) / SAHI (pytorch) at {args.crop} px: "
                     f"{o['tiles_per_s'] / s['tiles_per_s']:.2f}x tiles/s, {o['detections']} vs {s['detections']} detections")
-                if "sahi-default" in results:
-                    d = results["sahi-default"]
-                    say(f"borderwatch ({rt}) / SAHI (pytorch, its default {d['threads']} thread(s)): "
-                        f"{o['tiles_per_s'] / d['tiles_per_s']:.2f}x tiles/s")
         if len(sahi_sizes) > 1:
             say("SAHI peak RSS by image size: " + ", ".join(f"{sd} px {results[f'sahi/{sd}']['rss_mb']:.0f} MB" for sd in sahi_sizes))
+    if also and sahi_sizes and sahi_sizes[0] == args.crop:
+        best_sahi = results[f"sahi/{args.crop}"]["tiles_per_s"]
+        o = results["ours/also"]
+        say(f"also {also}: {o['tiles_per_s'] / best_sahi:.2f}x SAHI (pytorch), {o['detections']} detections; "
+            f"overhead over its bare forward {results['bare/also']['tiles_per_s'] / o['tiles_per_s'] * 100 - 100:+.1f}%")
     if "ours-full" in results:
         rt = results["ours-full"]["runtime"]
         say(f"borderwatch peak RSS by raster size ({rt}): {args.crop} px {results[f'ours/{rt}']['rss_mb']:.0f} MB, "

@@ -7,6 +7,7 @@ Writes, under OUT (never inside the repository: the data is third-party and must
   chips/data.yaml, chips/images/{train,val}, chips/labels/{train,val}   training chips at several GSDs
   chips/val.yaml                                                        the validation chips alone
   heldout/data.yaml, heldout/images/test, heldout/labels/test           the held-out test images, native
+  valsrc/...                                                             the validation groups, native (thresholds)
   heldout/dataset_card.yaml, chips/dataset_card.yaml                    sources, GSD, counts, groups, licence
   split.yaml                                                            which group went where, with images
 """
@@ -81,6 +82,20 @@ def load_sources(shared: Path) -> tuple[LabeledDataset, list[SourceInfo], dict]:
     return merged, sources, remap_info
 
 
+def write_originals(part: LabeledDataset, folder: Path, name: str, sources: list[SourceInfo], licence: str) -> Path:
+    """A split's original images (symlinked) at native GSD, with a card giving each image's GSD."""
+    split_name = name.rsplit("-", 1)[-1]
+    write_yolo({split_name: part}, folder, link=True)
+    return write_dataset_card(DatasetCard(
+        name=name, description=f"{split_name} groups, original images at native GSD",
+        classes=list(CLASSES), sources=sources, gsd_variants_m=["native"],
+        counts={split_name: part.class_counts()}, images={split_name: len(part)},
+        split_groups={split_name: sorted(part.groups())},
+        image_gsd_m={im.name: round(im.gsd_m, 5) for im in part.images if im.gsd_m},
+        licence=licence, recipe="scripts/prepare_overhead.py",
+    ), folder / "dataset_card.yaml")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "data" / "overhead")
@@ -130,16 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         recipe="scripts/prepare_overhead.py", remap=remap_info,
     ), out / "chips" / "dataset_card.yaml")
 
-    test = parts["test"]
-    write_yolo({"test": test}, out / "heldout", link=True)
-    write_dataset_card(DatasetCard(
-        name="overhead-heldout", description="held-out groups, original images at native GSD",
-        classes=list(CLASSES), sources=sources, gsd_variants_m=["native"],
-        counts={"test": test.class_counts()}, images={"test": len(test)},
-        split_groups={"test": sorted(test.groups())},
-        image_gsd_m={im.name: round(im.gsd_m, 5) for im in test.images if im.gsd_m},
-        licence=licence, recipe="scripts/prepare_overhead.py",
-    ), out / "heldout" / "dataset_card.yaml")
+    write_originals(parts["test"], out / "heldout", "overhead-heldout", sources, licence)
+    # the validation groups as original images too: operating thresholds are chosen on these per GSD
+    write_originals(parts["val"], out / "valsrc", "overhead-val", sources, licence)
     print(f"wrote {yaml_path} and {out / 'heldout' / 'data.yaml'}")
     return 0
 

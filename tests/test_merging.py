@@ -54,6 +54,7 @@ def test_nms_threshold_is_strict():
     assert len(nms(d, 0.49)) == 1
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 10_000), st.integers(0, 200), st.sampled_from([0.3, 0.5, 0.7]))
 def test_nms_matches_torchvision(seed, n, thr):

@@ -228,3 +228,18 @@ def test_a_broken_card_does_not_hide_the_others(tmp_path):
     assert resolve_model("fine", models_dir=models).name == "fine"
     with pytest.raises(InputError, match="broken.yaml.*format"):
         resolve_model("broken", models_dir=models)
+
+
+def test_card_in_one_folder_finds_its_weights_in_another(tmp_path, monkeypatch):
+    """A card shipped with the project names weights the user keeps in $BORDERWATCH_MODELS."""
+    cards, weights = tmp_path / "cards", tmp_path / "weights"
+    weights.mkdir()
+    (weights / "w.onnx").write_bytes(PAYLOAD)
+    card(cards, "far-model", file="w.onnx", format="onnx", sha256=PAYLOAD_SHA)
+    monkeypatch.setenv("BORDERWATCH_MODELS", str(weights))
+    resolved = resolve_model("far-model", models_dir=cards)
+    assert resolved.path == weights / "w.onnx"
+    assert resolved.card is not None and resolved.card.name == "far-model"
+    monkeypatch.delenv("BORDERWATCH_MODELS")
+    with pytest.raises(ModelNotFoundError, match="w.onnx"):
+        resolve_model("far-model", models_dir=cards, allow_download=False)

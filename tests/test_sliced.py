@@ -296,6 +296,7 @@ def test_params_hash_is_stable_and_sensitive():
     assert p.params_hash("abc") != p.params_hash("abd")
     assert SliceParams(overlap=0.3).params_hash() != p.params_hash()
     assert SliceParams(merge="nms").params_hash() != p.params_hash()
+    assert SliceParams(batch_size=2).params_hash() == p.params_hash()  # speed, not results
 
 
 @pytest.mark.parametrize(

@@ -77,10 +77,13 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     for bom, enc in _BOMS:
         if data.startswith(bom):
             return data[len(bom):].decode(enc.replace("-sig", ""), errors="replace"), enc
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    # UTF-16 without a BOM: ASCII text in it is also valid UTF-8 (with a NUL after every letter),
+    # so NULs rule UTF-8 out first; text files have none.
+    if b"\x00" not in data:
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
     if len(data) >= 4:
         even_nul = data[1::2].count(0) / max(1, len(data[1::2]))
         odd_nul = data[0::2].count(0) / max(1, len(data[0::2]))

@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from borderwatch.cli_common import Quiet, err_console, say, track, warn
+from borderwatch.cli_common import Quiet, err_console, say, track
+
+
+def _warning(message: str) -> None:
+    """A warning line whose message is plain text: article file names may hold [brackets]."""
+    from rich.text import Text
+
+    err_console.print(Text.assemble(("warning", "yellow"), " ", message), soft_wrap=True)
 
 
 def claims_command(
@@ -32,7 +39,7 @@ def claims_command(
     try:
         check_tz(tz)
     except InputError as exc:
-        err_console.print(str(exc))
+        err_console.print(str(exc), markup=False)
         raise typer.Exit(2) from exc
     files = list(article_files(articles))
     if not files:
@@ -51,10 +58,10 @@ def claims_command(
                 n_articles += 1
         except InputError as exc:
             failed += 1
-            warn(str(exc))
+            _warning(str(exc))
         except Exception as exc:  # noqa: BLE001 - one bad article must not stop the batch
             failed += 1
-            warn(f"{f}: {one_line(exc)}")
+            _warning(f"{f}: {one_line(exc)}")
     write_json(output, out)
     say(f"{len(out)} claims from {n_articles} article(s) -> {output}" + (f"; {failed} file(s) failed" if failed else ""), quiet)
     if failed:

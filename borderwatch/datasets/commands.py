@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from borderwatch.cli_common import Quiet, err_console, say, warn
+from borderwatch.cli_common import Quiet, error, say, warn
 from borderwatch.errors import BorderwatchError
 
 dataset_app = typer.Typer(
@@ -23,7 +23,7 @@ FORMATS = ("yolo", "coco", "voc")
 
 
 def _fail(exc: BorderwatchError) -> None:
-    err_console.print(f"[red]error[/red] {exc}", soft_wrap=True)
+    error(exc)
     raise typer.Exit(2)
 
 
@@ -322,6 +322,7 @@ def eval_cmd(
     split: Annotated[str | None, typer.Option(help="which split of a data.yaml (default: all)")] = None,
     card_out: Annotated[Path | None, typer.Option(help="write the model card (YAML) into this folder")] = None,
     name: Annotated[str | None, typer.Option(help="model name in the card (default: weights file stem)")] = None,
+    dataset_name: Annotated[str | None, typer.Option(help="how the card names the eval data (default: its path)")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="write the metrics as JSON")] = None,
     device: Annotated[str, typer.Option()] = "cpu",
     trust_weights: Annotated[bool, typer.Option(help="load a .pt not listed in any model card")] = False,
@@ -336,13 +337,16 @@ def eval_cmd(
 
     gsds = _parse_gsds(gsd)
     try:
+        thresholds: float | dict = conf
         if calibrate_on is not None:
-            conf = calibrate_threshold(model, calibrate_on, imgsz=imgsz, trust_weights=trust_weights, device=device,
-                                       native_gsd_m=native_gsd)
-            typer.echo(f"operating threshold {conf:.3f} (total count matched on {calibrate_on})")
+            thresholds = calibrate_threshold(model, calibrate_on, gsds=gsds, imgsz=imgsz, trust_weights=trust_weights,
+                                             device=device, native_gsd_m=native_gsd)
+            for g, t in thresholds.items():
+                typer.echo(f"operating threshold at {'native' if g is None else f'{g:g} m'}: {t:.3f} "
+                           f"(total count matched on {calibrate_on})")
         with make_progress(quiet) as progress:
             task = progress.add_task("evaluating", total=None)
-            result = evaluate(model, data, gsds=gsds, conf=conf, imgsz=imgsz, native_gsd_m=native_gsd,
+            result = evaluate(model, data, gsds=gsds, conf=thresholds, imgsz=imgsz, native_gsd_m=native_gsd,
                               trust_weights=trust_weights, device=device, split=split,
                               progress=lambda: progress.advance(task))
         for line in result.summary_lines():
@@ -350,7 +354,8 @@ def eval_cmd(
         if json_out:
             write_json(json_out, dataclasses.asdict(result))
         if card_out:
-            target = write_model_card(result, name or Path(result.model).stem, card_out, dataset=str(data), split=split)
+            target = write_model_card(result, name or Path(result.model).stem, card_out,
+                                      dataset=dataset_name or str(data), split=split)
             say(f"model card: {target}", quiet)
     except BorderwatchError as exc:
         _fail(exc)

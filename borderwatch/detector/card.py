@@ -48,7 +48,7 @@ class ModelCard(BaseModel):
     format: Literal["pt", "onnx", "openvino", "torchscript", "engine"] = "pt"
     file: str | None = Field(None, description="file or folder name, relative to the card's folder")
     url: str | None = Field(None, description="download address for users with a network")
-    sha256: str | None = Field(None, description="sha256 of the file (of the .xml for OpenVINO folders)")
+    sha256: str | None = Field(None, description="sha256 of the file (for an OpenVINO folder: of the .xml bytes then the .bin bytes)")
     source_classes: list[str] = Field(default_factory=list, description="the model's class names, by id")
     class_source: str | None = Field(None, description="a built-in mapping: coco, visdrone, dota, xview, borderwatch")
     mapping: dict[str, str | None] = Field(default_factory=dict, description="overrides: source class -> taxonomy")
@@ -65,7 +65,8 @@ class ModelCard(BaseModel):
         if not candidates:
             return None
         if gsd_m is not None:
-            candidates.sort(key=lambda m: abs((m.gsd_m or gsd_m) - gsd_m))
+            # An evaluation that did not record its GSD matches no scale better than one that did.
+            candidates.sort(key=lambda m: abs(m.gsd_m - gsd_m) if m.gsd_m is not None else float("inf"))
         return candidates[0].per_class[vehicle_class]
 
 

@@ -23,7 +23,9 @@ def _plural(n: int, word: str) -> str:
 
 
 def _usage_error(message: str) -> typer.Exit:
-    err_console.print(f"[red]error[/red] {message}", soft_wrap=True, highlight=False)
+    from borderwatch.detector.run import print_error
+
+    print_error(message)  # plain text: messages hold file names and "borderwatch[ray]"
     return typer.Exit(2)
 
 
@@ -63,6 +65,17 @@ def detect_command(
     trust_weights: Annotated[bool, typer.Option("--trust-weights", help="Load pickle (.pt) weights that no model card lists.")] = False,
     models_dir: Annotated[Path | None, typer.Option("--models-dir", help="Extra folder of model cards and weights, searched first.")] = None,
     download: Annotated[bool, typer.Option("--download/--no-download", help="Download a registry model that is not on disk.")] = True,
+    engine: Annotated[
+        str, typer.Option(help="local (frames one after another in this process) or ray (one model per Ray worker; needs the ray extra).")
+    ] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option("--ray-address", help="Running Ray cluster to use (ray://host:10001, host:6379 or auto); default: start a local one.")
+    ] = None,
+    ray_workers: Annotated[int | None, typer.Option("--ray-workers", help="Ray workers, each loading the model once; default: one per CPU.")] = None,
+    predictor_factory: Annotated[
+        str | None,
+        typer.Option("--predictor-factory", help="module:callable that returns a detector (names + predict(tiles)) given the run config; replaces the weights lookup, --model only names it."),
+    ] = None,
     quiet: Quiet = False,
 ) -> None:
     """Detect vehicles in photos and GeoTIFFs, tile by tile, into a run folder.
@@ -77,6 +90,8 @@ def detect_command(
       borderwatch detect scene.tif --model yolo11n-int8-openvino --tile-size 640 --overlap 0.25 --out runs/scene
 
       borderwatch detect --manifest frames.csv --model models/my.onnx --tz Asia/Pyongyang --out runs/sept
+
+      borderwatch detect archive/ --model yolo11n-int8-openvino --engine ray --ray-workers 4 --out runs/year
     """
     from pydantic import ValidationError
 
@@ -108,17 +123,23 @@ def detect_command(
             manifests=list(manifest or []),
             class_map=class_map,
             tz=tz,
+            engine=engine,
+            ray_address=ray_address,
+            ray_workers=ray_workers,
+            predictor_factory=predictor_factory,
         )
     except ValidationError as exc:
         first = exc.errors()[0]
-        option = "--" + str(first["loc"][-1]).replace("_", "-") if first["loc"] else "option"
-        raise _usage_error(f"{option}: {first['msg']}") from None
+        option = "--" + str(first["loc"][-1]).replace("_", "-") if first["loc"] else "options"
+        raise _usage_error(f"{option}: {first['msg'].removeprefix('Value error, ')}") from None
     if not inputs and not manifest:
         raise _usage_error("give at least one INPUT (file, folder, pattern or manifest) or --manifest")
     try:
         summary = detect(list(inputs or []), out, config, quiet=quiet)
     except RunInterrupted as exc:
-        err_console.print(f"[red]error[/red] {exc}", soft_wrap=True, highlight=False)
+        from borderwatch.detector.run import print_error
+
+        print_error(str(exc))
         raise typer.Exit(1) from None
     except BorderwatchError as exc:
         raise _usage_error(str(exc)) from None
@@ -138,6 +159,7 @@ def detect_command(
             f" -> {summary.out_dir}",
             soft_wrap=True,
             highlight=False,
+            markup=False,
         )
     raise typer.Exit(summary.exit_code)
 

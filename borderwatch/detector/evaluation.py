@@ -54,6 +54,7 @@ class VariantEval:
     skipped_images: int = 0
     dropped_small_gt: int = 0
     median_gsd_m: float | None = None  # of the images evaluated (native: their own GSDs)
+    threshold: float = 0.25  # the operating threshold of counts, precision and recall
 
     @property
     def label(self) -> str:
@@ -65,7 +66,7 @@ class EvalResult:
     model: str
     model_sha256: str | None
     data: str
-    operating_threshold: float
+    operating_threshold: float | None  # None when each variant has its own (VariantEval.threshold)
     imgsz: int
     variants: list[VariantEval] = field(default_factory=list)
 
@@ -75,7 +76,7 @@ class EvalResult:
             car = v.per_class.get("car")
             rel = "n/a" if v.total_count_rel_error is None else f"{v.total_count_rel_error:+.1%}"
             lines.append(
-                f"{v.label}: {v.n_images} images, mAP50 {_fmt(v.map50)}, mAP50-95 {_fmt(v.map50_95)}, "
+                f"{v.label} (threshold {v.threshold:.3f}): {v.n_images} images, mAP50 {_fmt(v.map50)}, mAP50-95 {_fmt(v.map50_95)}, "
                 f"car AP50 {_fmt(car.ap50 if car else None)}, count MAE {v.count_mae:.2f}/image, "
                 f"total {v.total_pred} vs {v.total_true} true ({rel})"
             )
@@ -267,17 +268,28 @@ def count_threshold(pairs: list[tuple[LabeledImage, Prediction]]) -> float:
 
 
 def calibrate_threshold(model: str | Path, data: str | Path | LabeledDataset, gsds=(None,), imgsz: int | None = None,
-                        trust_weights: bool = False, device: str = "cpu", native_gsd_m: float | None = None) -> float:
-    """The operating threshold that makes the total count right on ``data`` (a validation set, never the
-    test set), pooled over ``gsds``."""
+                        trust_weights: bool = False, device: str = "cpu",
+                        native_gsd_m: float | None = None) -> dict[float | None, float]:
+    """For each GSD in ``gsds``, the operating threshold that makes the total count right on ``data`` (a
+    validation set, never the test set) at that GSD. A GSD at which no image of ``data`` can be
+    evaluated (no native GSD known) gets the native threshold."""
     yolo, mapping, _ = load_model(model, trust_weights=trust_weights)
     ds = data if isinstance(data, LabeledDataset) else load_eval_data(data, native_gsd_m)
     ds = _to_taxonomy(ds)
     predictor = TiledPredictor(yolo, mapping, imgsz=imgsz or _model_imgsz(yolo), device=device)
-    pairs = []
-    for gsd in gsds:
-        pairs += _collect(predictor, ds.images, gsd)[0]
-    return count_threshold(pairs)
+    out: dict[float | None, float] = {}
+    native = None
+    for gsd in sorted(gsds, key=lambda g: -1 if g is None else g):
+        pairs = _collect(predictor, ds.images, gsd)[0]
+        if pairs:
+            out[gsd] = count_threshold(pairs)
+        else:
+            if native is None:
+                native = count_threshold(_collect(predictor, ds.images, None)[0])
+            out[gsd] = native
+        if gsd is None:
+            native = out[gsd]
+    return out
 
 
 def _metrics(pairs: list[tuple[LabeledImage, Prediction]], gsd: float | None, conf: float, skipped: int,
@@ -321,7 +333,7 @@ def _metrics(pairs: list[tuple[LabeledImage, Prediction]], gsd: float | None, co
     aps = [c for c in per_class.values() if c.ap50 is not None]
     total_true, total_pred = int(n_true.sum()), int(n_pred.sum())
     return VariantEval(
-        gsd_m=gsd, n_images=len(abs_errors), per_class=per_class,
+        gsd_m=gsd, n_images=len(abs_errors), per_class=per_class, threshold=conf,
         map50=float(np.mean([c.ap50 for c in aps])) if aps else None,
         map50_95=float(np.mean([c.ap50_95 for c in aps])) if aps else None,
         count_mae=float(np.mean(abs_errors)) if abs_errors else 0.0,
@@ -363,7 +375,7 @@ def evaluate(
     model: str | Path,
     data: str | Path | LabeledDataset,
     gsds: list[float | None] | tuple = (None, 0.3),
-    conf: float = 0.25,
+    conf: float | dict[float | None, float] = 0.25,
     imgsz: int | None = None,
     overlap: int = 128,
     native_gsd_m: float | None = None,
@@ -372,7 +384,8 @@ def evaluate(
     split: str | None = None,
     progress=None,
 ) -> EvalResult:
-    """Evaluate ``model`` on ``data`` at each GSD in ``gsds`` (None = native)."""
+    """Evaluate ``model`` on ``data`` at each GSD in ``gsds`` (None = native); ``conf`` is the operating
+    threshold, or one per GSD (from :func:`calibrate_threshold`)."""
     yolo, mapping, resolved = load_model(model, trust_weights=trust_weights)
     ds = data if isinstance(data, LabeledDataset) else load_eval_data(data, native_gsd_m, split)
     ds = _to_taxonomy(ds)
@@ -383,10 +396,11 @@ def evaluate(
     predictor = TiledPredictor(yolo, mapping, imgsz=imgsz, overlap=min(overlap, imgsz // 2), device=device)
     result = EvalResult(model=str(resolved.path), model_sha256=resolved.sha256,
                         data=str(data) if not isinstance(data, LabeledDataset) else ds.name,
-                        operating_threshold=conf, imgsz=imgsz)
+                        operating_threshold=conf if isinstance(conf, float | int) else None, imgsz=imgsz)
     for gsd in gsds:
         pairs, skipped, dropped = _collect(predictor, ds.images, gsd, progress)
-        result.variants.append(_metrics(pairs, gsd, conf, skipped, dropped))
+        threshold = float(conf.get(gsd, 0.25)) if isinstance(conf, dict) else float(conf)
+        result.variants.append(_metrics(pairs, gsd, threshold, skipped, dropped))
     return result
 
 
@@ -403,7 +417,7 @@ def card_metrics(result: EvalResult, dataset: str | None = None, split: str | No
         out.append(Metrics(
             dataset=dataset or result.data, split=split,
             gsd_m=_r(v.gsd_m if v.gsd_m is not None else v.median_gsd_m),
-            operating_threshold=result.operating_threshold, map50=_r(v.map50), map50_95=_r(v.map50_95),
+            operating_threshold=_r(v.threshold), map50=_r(v.map50), map50_95=_r(v.map50_95),
             count_mae=_r(v.count_mae), total_count_rel_error=_r(v.total_count_rel_error),
             per_class={k: ClassMetrics(ap50=_r(c.ap50), ap50_95=_r(c.ap50_95), precision=_r(c.precision),
                                        recall=_r(c.recall), n_true=c.n_true, n_pred=c.n_pred)
@@ -491,6 +505,8 @@ def card_markdown(card) -> str:
                                 f"{c.n_true} | {c.n_pred} |")
             first = False
     if card.metrics:
-        lines += ["", f"Operating threshold {card.metrics[0].operating_threshold}; precision and recall at "
-                      "IoU 0.5; AP from predictions at each image's own pixel scale, in tiles.", ""]
+        thresholds = ", ".join(f"{_fmt(m.gsd_m)} m: {m.operating_threshold}" for m in card.metrics)
+        lines += ["", f"Operating thresholds by GSD ({thresholds}); counts, precision and recall at that "
+                      "threshold, matched at IoU 0.5; AP from predictions at each image's own pixel scale, "
+                      "in overlapping tiles.", ""]
     return "\n".join(lines) + "\n"

@@ -249,7 +249,9 @@ def discover(
                 )
             )
         for problem in manifest.problems:
-            out.problems.append(InputProblem(problem.path or mpath, str(problem.error)))
+            # a row naming a file: "<file>: <manifest>: row ..."; a row naming none: "<manifest>: row ..."
+            reason = str(problem.error) if problem.path is not None else problem.error.reason
+            out.problems.append(InputProblem(problem.path or mpath, reason))
 
     # A file whose manifest row is bad fails with that row's reason rather than running without the
     # metadata the analyst meant it to have; a manifest given as input is not also a skipped file.

@@ -125,7 +125,9 @@ def _load_rows(path: Path) -> tuple[list[dict], list[int]]:
                 if not any((v or "").strip() for k, v in record.items() if k is not None):
                     continue  # blank line
                 if None in record:
-                    rows.append({_ROW_ERROR: f"{len(record[None])} more value(s) than columns"})
+                    # keep the header's keys: a file whose only row is ragged still has its columns
+                    extra = len(record.pop(None))
+                    rows.append({**dict.fromkeys(record, ""), _ROW_ERROR: f"{extra} more value(s) than columns"})
                 else:
                     rows.append({k: (v or "").strip() for k, v in record.items()})
                 where.append(reader.line_num)

@@ -12,7 +12,9 @@ before the forward), so no channel swap is needed on this path.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +101,18 @@ class Letterbox:
         return boxes
 
 
+@contextlib.contextmanager
+def _quiet_ultralytics():
+    """Raise ultralytics' logger to WARNING for the duration (its info lines are chatter here)."""
+    logger = logging.getLogger("ultralytics")
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 class YoloPredictor:
     """A YOLO detector from any weights ultralytics loads (.pt, .onnx, OpenVINO folder), batched."""
 
@@ -121,14 +135,19 @@ class YoloPredictor:
         self.weights = Path(weights)
         self.device = pick_device(device)
         if self.device == "cpu":
-            # Importing ultralytics sets OMP_NUM_THREADS=1 and its predictor uses cores - 1, so torch
-            # may run on one core of two depending on import order. Inference wants them all; this
-            # is torch's process-wide setting, so it is set here where the model is made.
-            torch.set_num_threads(threads or available_cpus())
+            # Importing ultralytics sets OMP_NUM_THREADS=1, so torch's thread count otherwise depends
+            # on import order. We use cores - 1: the remaining core decodes the next windows (the
+            # reader thread) and NMS, and torch's intra-op threads stall badly when a core they
+            # count on is taken (measured on 2 cores: 1 thread 6.6 tiles/s, 2 threads 2.5).
+            # This is torch's process-wide setting, so it is set here where the model is made.
+            torch.set_num_threads(threads or max(1, available_cpus() - 1))
         self.conf, self.iou, self.max_det, self.agnostic_nms = conf, iou, max_det, agnostic_nms
         self._torch = torch
         try:
-            self.backend = AutoBackend(str(self.weights), device=torch.device(self.device), fp16=half, verbose=False)
+            # ultralytics announces every load on its own logger ("Loading ... for OpenVINO"), past
+            # verbose=False; borderwatch's progress display (and -q) owns the terminal instead.
+            with _quiet_ultralytics():
+                self.backend = AutoBackend(str(self.weights), device=torch.device(self.device), fp16=half, verbose=False)
         except (FileNotFoundError, RuntimeError, ValueError, KeyError, AttributeError) as exc:
             raise InputError(f"ultralytics cannot load these weights: {exc}", self.weights) from exc
         self.backend.eval()
@@ -219,6 +238,7 @@ def load_predictor(
     half: bool = False,
     imgsz: int | None = None,
     runtime: str = "native",
+    threads: int | None = None,
 ) -> YoloPredictor:
     """Load ``resolved`` as a batched predictor with ``params``' thresholds.
 
@@ -249,4 +269,5 @@ def load_predictor(
         half=half,
         max_det=params.max_det_per_tile,
         agnostic_nms=params.class_agnostic,
+        threads=threads,
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -36,8 +37,14 @@ DOWNLOAD_TIMEOUT_S = 60
 
 
 def package_models_dir() -> Path:
-    """The ``models/`` folder shipped beside the package in a checkout."""
-    return Path(__file__).resolve().parents[2] / "models"
+    """The project's ``models/`` folder: beside the package in a checkout, else where pip put it.
+
+    A wheel installs the folder as data files under ``<prefix>/share/borderwatch/models``.
+    """
+    checkout = Path(__file__).resolve().parents[2] / "models"
+    if checkout.is_dir():
+        return checkout
+    return Path(sys.prefix) / "share" / "borderwatch" / "models"
 
 
 def models_dirs(models_dir: Path | None = None) -> list[Path]:
@@ -196,7 +203,12 @@ def _find_named(spec: str, models_dir: Path | None) -> tuple[CardEntry | None, P
     problems: list[InputError] = []
     entry = next((e for e in list_models(models_dir, problems) if e.card.name == spec or e.card_path.stem == spec), None)
     if entry is not None:
-        return entry, entry.local_file
+        if entry.local_file is not None or not entry.card.file:
+            return entry, entry.local_file
+        # A card shipped in the repo names weights the user keeps elsewhere ($BORDERWATCH_MODELS).
+        wanted = Path(entry.card.file).name
+        elsewhere = (folder / wanted for folder in models_dirs(models_dir))
+        return entry, next((p for p in elsewhere if p.exists()), None)
     for problem in problems:
         if problem.path and Path(problem.path).stem == spec:
             raise problem  # the user asked for exactly the card that is broken: say why

@@ -27,15 +27,16 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from borderwatch.atomic import atomic_path, write_json
-from borderwatch.cli_common import err_console, make_progress, say, warn
+from borderwatch.cli_common import err_console, make_progress, say
 from borderwatch.detector.exif import zone
 from borderwatch.detector.frames import (
     Frame,
     FrameInput,
     InputProblem,
+    OpenedFrame,
     discover,
     frame_id_of,
     open_frame,
@@ -79,6 +80,22 @@ class DetectConfig(BaseModel):
     gdal_cache_mb: int = Field(
         64, ge=8, description="GDAL block cache while reading rasters; bounds memory whatever the raster size"
     )
+    engine: Literal["local", "ray"] = Field(
+        "local", description="local: frames one after another in this process; ray: one model per Ray worker"
+    )
+    ray_address: str | None = Field(None, description="a running Ray cluster (engine ray); default: start a local one")
+    ray_workers: int | None = Field(None, ge=1, description="Ray workers, one model each; default: one per CPU")
+    predictor_factory: str | None = Field(
+        None,
+        description="'module:callable' called with this config that returns a Predictor; replaces the "
+        "weights lookup (custom detectors, stand-ins); `model` then only names it",
+    )
+
+    @model_validator(mode="after")
+    def _ray_options_need_ray(self) -> DetectConfig:
+        if self.engine != "ray" and (self.ray_address or self.ray_workers):
+            raise ValueError("ray_address and ray_workers need engine 'ray'")
+        return self
 
     def params_hash(self, model_sha256: str) -> str:
         """The resume key: model bytes, slicing parameters, full-frame mode and pixel reader version."""
@@ -102,6 +119,7 @@ class ModelHandle:
     path: str | None = None
     origin: str = "path"
     _predictor: Predictor | None = field(default=None, repr=False)
+    remote_names: dict[int, str] | None = None  # class names a remote worker's copy of the model reported
 
     @property
     def loaded(self) -> bool:
@@ -129,7 +147,66 @@ class ModelHandle:
         return cls(name, digest, mapping or guess_mapping(()), lambda: predictor, "in-memory", None, "memory", predictor)
 
 
+def import_factory(spec: str) -> Callable:
+    """The callable named by ``'module:callable'`` (``module:Class.method`` works too)."""
+    import importlib
+
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name.strip() or not attr.strip():
+        raise ConfigError(f"predictor factory must read 'module:callable', got {spec!r}")
+    try:
+        obj = importlib.import_module(module_name.strip())
+    except ImportError as exc:
+        raise ConfigError(f"cannot import {module_name!r} for the predictor factory: {one_line(exc)}") from exc
+    for part in attr.strip().split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise ConfigError(f"predictor factory {spec!r}: {module_name} has no {attr!r}") from None
+    if not callable(obj):
+        raise ConfigError(f"predictor factory {spec!r} is not callable")
+    return obj
+
+
+@dataclass(frozen=True)
+class FactoryLoader:
+    """Builds the predictor of a ``predictor_factory`` where it runs (here, or in a Ray worker)."""
+
+    spec: str
+    config: DetectConfig
+
+    def __call__(self) -> Predictor:
+        predictor = import_factory(self.spec)(self.config)
+        if not isinstance(predictor, Predictor):
+            raise ConfigError(
+                f"predictor factory {self.spec!r} returned {type(predictor).__name__}, which has no names/predict"
+            )
+        return predictor
+
+
+def factory_model_handle(config: DetectConfig) -> ModelHandle:
+    """A model made by ``config.predictor_factory``; its resume key covers the spec, the model name
+    and the bytes of the factory's module, so editing the factory recomputes the frames."""
+    import hashlib
+    import importlib
+
+    from borderwatch.detector.taxonomy import guess_mapping
+
+    spec = config.predictor_factory or ""
+    import_factory(spec)  # fail now, with a clear message, rather than in a worker
+    module = importlib.import_module(spec.partition(":")[0].strip())
+    source = getattr(module, "__file__", None)
+    digest = hashlib.sha256(json.dumps(["factory", spec, config.model]).encode())
+    if source and Path(source).is_file():
+        digest.update(Path(source).read_bytes())
+    return ModelHandle(
+        config.model, digest.hexdigest(), guess_mapping(()), FactoryLoader(spec, config), "factory", source, "factory"
+    )
+
+
 def resolve_model_handle(config: DetectConfig) -> ModelHandle:
+    if config.predictor_factory:
+        return factory_model_handle(config)
     from borderwatch.detector.registry import resolve_model
 
     resolved = resolve_model(
@@ -184,6 +261,24 @@ class ModelLoadError(ConfigError):
 
 class RunInterrupted(BorderwatchError):
     """The run stopped before every frame was tried; finished frames are kept for a rerun."""
+
+
+def print_line(label: str, style: str, message: str) -> None:
+    """``label message`` on stderr, the message as plain text: file names such as ``cam[1].jpg`` or
+    ``x[/y].tif`` are data, not rich markup (markup would drop them or raise MarkupError)."""
+    from rich.text import Text
+
+    # A file name may hold a newline or a terminal escape: shown escaped, the message stays one line.
+    shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message)
+    err_console.print(Text.assemble((label, style), " ", shown), soft_wrap=True, highlight=False)
+
+
+def warn(message: str) -> None:
+    print_line("warning", "yellow", message)
+
+
+def print_error(message: str) -> None:
+    print_line("error", "red", message)
 
 
 # ------------------------------------------------------------------------------------------------ parts
@@ -276,9 +371,10 @@ class _Runner:
         self.seen: dict[str, str] = {}  # frame_id -> path of its first occurrence
         self.naive_times = 0
 
-    def _fail(self, frame: Frame, exc: BaseException) -> FrameResult:
+    def fail(self, frame: Frame, exc: BaseException) -> FrameResult:
+        """Record a frame that cannot be used: printed, a failure record in parts/, a failed row."""
         reason = one_line(exc)
-        err_console.print(f"[red]error[/red] {frame.source_path}: {reason}", soft_wrap=True, highlight=False)
+        print_error(f"{frame.source_path}: {reason}")
         try:
             write_json(
                 failure_path(self.out_dir, frame.frame_id, self.params_hash),
@@ -289,13 +385,36 @@ class _Runner:
         return FrameResult(frame, "failed", reason)
 
     def process(self, fi: FrameInput, progress) -> FrameResult:
+        """Run one frame here (the local engine): prepare, detect, commit."""
+        prepared = self.prepare(fi)
+        if isinstance(prepared, FrameResult):
+            return prepared
+        frame, opened = prepared.frame, prepared.opened
+        try:
+            stats = SliceStats()
+            dets = compute_detections(
+                frame, opened.source, lambda: self.model.predictor, self.config.params_for(frame), stats, progress
+            )
+            return self.commit(frame, dets, self.model.predictor.names if len(dets) else {}, stats)
+        except InputError as exc:
+            return self.fail(frame, exc)
+        finally:
+            opened.close()
+
+    def prepare(self, fi: FrameInput) -> FrameResult | PreparedFrame:
+        """Identify and open a frame: a finished FrameResult (failed, duplicate, resumed from its part),
+        or the opened frame still to detect in (its caller closes it)."""
         bare = Frame(placeholder_id(fi.path, fi.origin), str(fi.path), resolve_kind(fi), fi.captured_at, fi.area, fi.lon, fi.lat)
         try:
             bare.frame_id = frame_id_of(fi.path)
+            empty = fi.path.stat().st_size == 0
         except FileNotFoundError:
-            return self._fail(bare, InputError("no such file", fi.path))
+            listed = f" (listed in {fi.origin})" if fi.from_manifest else ""
+            return self.fail(bare, InputError(f"no such file{listed}", fi.path))
         except OSError as exc:
-            return self._fail(bare, InputError(f"cannot read: {exc.strerror or exc}", fi.path))
+            return self.fail(bare, InputError(f"cannot read: {exc.strerror or exc}", fi.path))
+        if empty:  # every empty file has the same hash, yet they are not copies of each other
+            return self.fail(bare, InputError("empty file (0 bytes)", fi.path))
         if bare.frame_id in self.seen:
             reason = f"same content as {self.seen[bare.frame_id]} (frame {bare.frame_id}); counted once"
             warn(f"{fi.path}: {reason}")
@@ -305,8 +424,9 @@ class _Runner:
         try:
             opened = open_frame(fi, bare.frame_id, self.tz, int(self.config.max_photo_megapixels * 1e6))
         except (InputError, OSError) as exc:
-            return self._fail(bare, exc if isinstance(exc, InputError) else InputError(one_line(exc), fi.path))
+            return self.fail(bare, exc if isinstance(exc, InputError) else InputError(one_line(exc), fi.path))
         frame = opened.frame
+        handed_over = False
         try:
             for message in opened.warnings:
                 warn(message)
@@ -321,44 +441,96 @@ class _Runner:
                         import shapely
 
                         frame.footprint = shapely.from_wkb(meta["footprint_wkb"])
+                    # a run killed between writing the part and clearing an old failure leaves both
+                    failure_path(self.out_dir, frame.frame_id, self.params_hash).unlink(missing_ok=True)
                     return FrameResult(frame, "ok", part=part, resumed=True)
                 except Exception as exc:  # a damaged part is recomputed, not trusted
                     warn(f"{part}: unreadable part recomputed ({one_line(exc)})")
-            return self._compute(frame, opened.source, part, progress)
-        except InputError as exc:
-            return self._fail(frame, exc)
+            handed_over = True
+            return PreparedFrame(fi, frame, opened)
         finally:
-            opened.close()
+            if not handed_over:
+                opened.close()
 
-    def _compute(self, frame: Frame, source, part: Path, progress) -> FrameResult:
-        from borderwatch.detector.tiling import count_windows
-
-        if frame.georeferenced:
-            frame.footprint = source.footprint  # also fixes the stretch, before the reader thread starts
-        elif hasattr(source, "stretch"):
-            _ = source.stretch
-        params = self.config.params_for(frame)
-        stats = SliceStats()
-        if frame.footprint is not None and frame.footprint.is_empty:
-            dets = Detections.empty()  # all nodata: nothing to read
-        else:
-            total = count_windows(source.width, source.height, params.tile_size, params.overlap)
-            task = None
-            if progress is not None and total >= TILE_BAR_MIN_WINDOWS:
-                task = progress.add_task(f"  tiles of {Path(frame.source_path).name}", total=total)
-
-            def on_progress(done: int, _total: int) -> None:
-                if task is not None:
-                    progress.update(task, completed=done)
-
-            try:
-                dets = detect_source(source, self.model.predictor, params, progress=on_progress, stats=stats)
-            finally:
-                if task is not None:
-                    progress.remove_task(task)
-        write_part(part, dets, self.model.predictor.names if len(dets) else {}, frame, stats)
+    def commit(
+        self, frame: Frame, dets: Detections, names: dict[int, str], stats: SliceStats | None
+    ) -> FrameResult:
+        """Write a computed frame's part (atomically: from now on the frame is done) and clear its
+        failure record."""
+        part = part_path(self.out_dir, frame.frame_id, self.params_hash)
+        write_part(part, dets, names, frame, stats)
         failure_path(self.out_dir, frame.frame_id, self.params_hash).unlink(missing_ok=True)
         return FrameResult(frame, "ok", part=part, stats=stats)
+
+
+@dataclass
+class PreparedFrame:
+    """A frame opened by ``_Runner.prepare`` whose detections are still to compute."""
+
+    fi: FrameInput
+    frame: Frame
+    opened: OpenedFrame
+
+
+def compute_detections(
+    frame: Frame,
+    source,
+    predictor: Callable[[], Predictor],
+    params: SliceParams,
+    stats: SliceStats | None = None,
+    progress=None,
+) -> Detections:
+    """A frame's merged detections; fills ``frame.footprint`` for georeferenced frames.
+
+    ``predictor`` is called only when a tile needs the model (an all-nodata raster does not), so a
+    lazily loaded model stays unloaded. ``progress`` is an optional rich Progress for a tile bar.
+    Raises InputError when the frame's pixels cannot be read.
+    """
+    from borderwatch.detector.tiling import count_windows
+
+    if frame.georeferenced:
+        frame.footprint = source.footprint  # also fixes the stretch, before the reader thread starts
+    elif hasattr(source, "stretch"):
+        _ = source.stretch
+    if frame.footprint is not None and frame.footprint.is_empty:
+        return Detections.empty()  # all nodata: nothing to read
+    total = count_windows(source.width, source.height, params.tile_size, params.overlap)
+    task = None
+    if progress is not None and total >= TILE_BAR_MIN_WINDOWS:
+        task = progress.add_task(f"  tiles of {Path(frame.source_path).name}", total=total)
+
+    def on_progress(done: int, _total: int) -> None:
+        if task is not None:
+            progress.update(task, completed=done)
+
+    try:
+        return detect_source(source, predictor(), params, progress=on_progress, stats=stats)
+    finally:
+        if task is not None:
+            progress.remove_task(task)
+
+
+def _class_names(model: ModelHandle) -> dict[str, str] | None:
+    names = model.predictor.names if model.loaded else model.remote_names
+    return None if names is None else {str(k): v for k, v in names.items()}
+
+
+def remove_stale_temporaries(out_dir: Path) -> list[Path]:
+    """Delete the temporary files of writes that a killed run left half done.
+
+    ``atomic_path`` writes ``.<name>.<random>.part`` beside its target and renames it when complete,
+    so these files are never mistaken for results; a process killed mid-write (SIGKILL, power loss)
+    cannot remove its own, so the next run does.
+    """
+    removed = []
+    ours = [out_dir.glob(f".{name}.*.part") for name in (DETECTIONS.name, FRAMES.name, RUN_JSON)]
+    for tmp in [*(out_dir / PARTS_DIR).glob(".*.part"), *(p for found in ours for p in found)]:
+        try:
+            tmp.unlink()
+            removed.append(tmp)
+        except OSError:
+            pass
+    return removed
 
 
 def _problem_result(problem: InputProblem) -> FrameResult:
@@ -424,6 +596,7 @@ def detect(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / PARTS_DIR).mkdir(exist_ok=True)
+    remove_stale_temporaries(out_dir)
     runner = _Runner(out_dir, config, model, quiet)
     for message in discovery.warnings:
         warn(message)
@@ -432,16 +605,21 @@ def detect(
         if problem.status == "skipped":
             warn(f"{problem.path}: {problem.reason}")
         else:
-            err_console.print(f"[red]error[/red] {problem.path}: {problem.reason}", soft_wrap=True, highlight=False)
+            print_error(f"{problem.path}: {problem.reason}")
         results.append(_problem_result(problem))
 
     frame_results: list[FrameResult] = []
     try:
         with _gdal_cache(config.gdal_cache_mb), make_progress(quiet) as progress:
             task = progress.add_task("frames", total=len(discovery.frames))
-            for fi in discovery.frames:
-                frame_results.append(runner.process(fi, progress))
-                progress.advance(task)
+            if config.engine == "ray":
+                from borderwatch.detector.engine_ray import run_on_ray
+
+                run_on_ray(runner, discovery.frames, frame_results, lambda: progress.advance(task))
+            else:
+                for fi in discovery.frames:
+                    frame_results.append(runner.process(fi, progress))
+                    progress.advance(task)
     except ConfigError:
         raise
     except Exception as exc:  # the model or the machine failed, not a frame: stop, keep what is done
@@ -500,7 +678,7 @@ def detect(
                 "sha256": model.sha256,
                 "origin": model.origin,
                 "class_mapping": mapping.source,
-                "classes": None if not model.loaded else {str(k): v for k, v in model.predictor.names.items()},
+                "classes": _class_names(model),
             },
             "versions": _versions(),
             "frames": {

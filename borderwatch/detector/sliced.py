@@ -55,8 +55,13 @@ class SliceParams(BaseModel):
         return self
 
     def params_hash(self, *extra: str) -> str:
-        """16 hex digits over these parameters and ``extra`` (say, the model's sha256): the resume key."""
-        payload = json.dumps({"params": self.model_dump(mode="json"), "extra": list(extra)}, sort_keys=True)
+        """16 hex digits over these parameters and ``extra`` (say, the model's sha256): the resume key.
+
+        The batch size is left out: it changes speed, not detections, so a rerun with another
+        ``--batch-size`` still resumes.
+        """
+        params = self.model_dump(mode="json", exclude={"batch_size"})
+        payload = json.dumps({"params": params, "extra": list(extra)}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 

@@ -168,10 +168,35 @@ def _resolve_crs(gdf, declared, source: str):
     if gdf.crs is None:
         if declared_crs is None:
             raise InputError("areas file has no CRS; declare one (crs='EPSG:...', --areas-crs)", source)
-        return gdf.set_crs(declared_crs)
-    if declared_crs is not None and not CRS.from_user_input(gdf.crs).equals(declared_crs):
+        gdf = gdf.set_crs(declared_crs)
+    elif declared_crs is not None and not CRS.from_user_input(gdf.crs).equals(declared_crs):
         raise InputError(f"areas file says its CRS is {gdf.crs.to_string()}, but {declared} was declared", source)
+    _check_area_of_use(gdf, source)
     return gdf
+
+
+def _check_area_of_use(gdf, source: str) -> None:
+    """Longitudes and latitudes labelled as a projected CRS are refused.
+
+    Numbers in degrees read as metres put every polygon within a few metres of the projection's
+    origin: they would silently match no area. A projected areas file whose whole extent fits in
+    ±180 × ±90 units and spans under 10 units is such a file (no city or district is 10 m wide).
+    The CRS's nominal area of use is not checked: national grids are legitimately used far from home.
+    """
+    from pyproj import CRS
+
+    crs = CRS.from_user_input(gdf.crs)
+    shapes = gdf.geometry[~(gdf.geometry.is_empty | gdf.geometry.isna())]
+    if not crs.is_projected or shapes.empty:
+        return
+    x0, y0, x1, y1 = shapes.total_bounds
+    looks_like_degrees = max(abs(x0), abs(x1)) <= 180 and max(abs(y0), abs(y1)) <= 90
+    if looks_like_degrees and (x1 - x0) < 10 and (y1 - y0) < 10:
+        raise InputError(
+            f"coordinates (bounds {x0:.6g}, {y0:.6g}, {x1:.6g}, {y1:.6g}) look like longitude/latitude degrees, "
+            f"but the CRS is {crs.to_string()} in metres; is the file's CRS right?",
+            source,
+        )
 
 
 def _check_lonlat(gdf, source: str) -> None:

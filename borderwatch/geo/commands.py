@@ -55,7 +55,7 @@ def count(
 
     from rich.table import Table
 
-    from borderwatch.cli_common import err_console, say
+    from borderwatch.cli_common import err_console, error, say
     from borderwatch.errors import BorderwatchError
     from borderwatch.geo.areas import GeoWarning
     from borderwatch.geo.buckets import BUCKETS
@@ -73,7 +73,7 @@ def count(
                 dedup_iou=dedup_iou, layer=layer, areas_crs=areas_crs, select=select or None, card=card,
             )
     except BorderwatchError as exc:
-        err_console.print(f"[red]error[/red] {exc}", soft_wrap=True)
+        error(exc)
         raise typer.Exit(2) from None
     _report_warnings(summary.warnings)
     if quiet:

@@ -124,6 +124,7 @@ class DetectionConfig(SliceParams):
         "UTC", description="time zone of EXIF/manifest/TIFF times written without an offset"
     )
     max_photo_megapixels: float = Field(400.0, gt=0, description="larger photos are refused (decompression bombs)")
+    gdal_cache_mb: int = Field(64, ge=8, description="GDAL block cache while reading rasters (bounds memory)")
 
     def slicing(self) -> SliceParams:
         return SliceParams(**{name: getattr(self, name) for name in SliceParams.model_fields})
@@ -200,6 +201,7 @@ class RunConfig(_Section):
     outputs: OutputsConfig = Field(default_factory=OutputsConfig)
     engine: Literal["local", "ray"] = Field("local", description="detection engine: local or ray")
     ray_address: str | None = Field(None, description="address of an existing Ray cluster (engine: ray)")
+    ray_workers: int | None = Field(None, ge=1, le=4096, description="Ray workers, one model each (engine: ray)")
 
     @model_validator(mode="after")
     def _anchor_defaults(self, info: ValidationInfo) -> RunConfig:
@@ -424,9 +426,9 @@ def _cross_checks(config: RunConfig, lines: dict[tuple, int]) -> list[ConfigIssu
         key = "name_field" if config.areas.name_field else "parent_field"
         issues.append(ConfigIssue(_key_line(lines, ("areas", key)), f"areas.{key}",
                                   "only meaningful with areas.file (the gazetteer has fixed fields)"))
-    if config.engine != "ray" and config.ray_address:
-        issues.append(ConfigIssue(_key_line(lines, ("ray_address",)), "ray_address",
-                                  "ray_address needs engine: ray"))
+    for key in ("ray_address", "ray_workers"):
+        if config.engine != "ray" and getattr(config, key) is not None:
+            issues.append(ConfigIssue(_key_line(lines, (key,)), key, f"{key} needs engine: ray"))
     return issues
 
 

@@ -189,14 +189,22 @@ def detect_config(config: RunConfig, model_spec: str):
         tz=d.tz,
         max_photo_megapixels=d.max_photo_megapixels,
     )
+    if "gdal_cache_mb" in DetectConfig.model_fields:
+        fields["gdal_cache_mb"] = d.gdal_cache_mb
     if config.engine != "local":
         if "engine" not in DetectConfig.model_fields:
             raise config.error(f"engine {config.engine!r} is not available in this installation of borderwatch "
                                "(use engine: local)", "engine")
         fields["engine"] = config.engine
-        if config.ray_address and "ray_address" in DetectConfig.model_fields:
-            fields["ray_address"] = config.ray_address
+        for name in ("ray_address", "ray_workers"):
+            if getattr(config, name) is not None and name in DetectConfig.model_fields:
+                fields[name] = getattr(config, name)
     return DetectConfig(**fields)
+
+
+def model_specs(config: RunConfig) -> dict[str, str]:
+    """What the config names for each kind of frame (the overhead model defaults to the photo model)."""
+    return {"photo": config.models.photo, "overhead": config.models.overhead or config.models.photo}
 
 
 def model_handles(config: RunConfig, given: dict | None = None) -> dict:
@@ -207,7 +215,7 @@ def model_handles(config: RunConfig, given: dict | None = None) -> dict:
     from borderwatch.detector.run import resolve_model_handle
 
     given = given or {}
-    specs = {"photo": config.models.photo, "overhead": config.models.overhead or config.models.photo}
+    specs = model_specs(config)
     handles: dict = {}
     resolved: dict[str, object] = {}
     for kind, spec in specs.items():
@@ -339,6 +347,7 @@ def run_detect(config: RunConfig, handles: dict, discovery, quiet: bool) -> dict
     run_dir = config.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
     inputs = [str(p) for p in config.inputs]
+    specs = model_specs(config)  # the names a Ray worker resolves on its own; the handles serve locally
     same_model = handles["photo"].sha256 == handles["overhead"].sha256
     by_kind: dict[str, list] = {"photo": [], "overhead": []}
     for fi in discovery.frames:
@@ -346,7 +355,7 @@ def run_detect(config: RunConfig, handles: dict, discovery, quiet: bool) -> dict
     kinds = [k for k in ("photo", "overhead") if by_kind[k]]
     if same_model or len(kinds) <= 1:
         kind = kinds[0] if kinds else "photo"
-        summary = detect(inputs, run_dir, detect_config(config, handles[kind].name), quiet=quiet, model=handles[kind])
+        summary = detect(inputs, run_dir, detect_config(config, specs[kind]), quiet=quiet, model=handles[kind])
         return {"frames": summary.frames, "ok": summary.ok, "failed": summary.failed, "skipped": summary.skipped,
                 "computed": summary.computed, "resumed": summary.resumed, "detections": summary.detections,
                 "models": {k: handles[kind].name for k in kinds}}
@@ -363,8 +372,7 @@ def run_detect(config: RunConfig, handles: dict, discovery, quiet: bool) -> dict
         kind_inputs, kind_links = _derived_inputs(by_kind[kind], folder / "inputs")
         links.update(kind_links)
         say(f"detecting in {len(by_kind[kind])} {kind} frame(s) with {handles[kind].name}", quiet)
-        summary = detect(kind_inputs, folder, detect_config(config, handles[kind].name), quiet=quiet,
-                         model=handles[kind])
+        summary = detect(kind_inputs, folder, detect_config(config, specs[kind]), quiet=quiet, model=handles[kind])
         parts[kind] = folder
         for key in totals:
             totals[key] += getattr(summary, key)

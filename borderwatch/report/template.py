@@ -47,6 +47,7 @@ detection:
   full_frame: false               # photos as one tile scaled to the model input instead of sliced
   tz: Asia/Pyongyang              # zone of EXIF/manifest/TIFF times written without an offset
   max_photo_megapixels: 400       # larger photos are refused (decompression bombs)
+  gdal_cache_mb: 64               # GDAL block cache while reading rasters: bounds memory whatever their size
 
 # The areas counts are made for: null file = the built-in gazetteer of border cities (Hyesan,
 # Sinuiju, Dandong, Changbai, ...), each an urban-core polygon. Or any vector file.
@@ -84,6 +85,7 @@ outputs:
 
 engine: local                     # local, or ray (needs the ray extra)
 ray_address: null                 # address of a Ray cluster; null starts a local one (engine: ray)
+ray_workers: null                 # Ray workers, one model each; null = one per CPU (engine: ray)
 """
 
 
