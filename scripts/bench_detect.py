@@ -16,7 +16,8 @@
    all with the same weights, tile size, overlap, confidence and NMS IoU (SAHI leaves ultralytics'
    default 0.7, so ours uses 0.7 here too), and SAHI's merge (GREEDYNMM, IoS 0.5) as ours.
    The PyTorch runs use the .pt weights; the OpenVINO runs an export of the same weights made by
-   borderwatch (cached), our preferred CPU runtime.
+   borderwatch (cached), our preferred CPU runtime; openvino-int8 its NNCF int8 quantization,
+   calibrated on 32 tiles spread over the raster (cached).
 3. Prints tiles/s, the ratios and peak RSS, and writes them to --out.
 
 Compare ratios within one run: the machine may be shared.
@@ -164,12 +165,35 @@ def crop_tiles(cfg: dict, n: int) -> list[np.ndarray]:
     return out
 
 
+def calibration_tiles(cfg: dict, n: int = 32) -> list[np.ndarray]:
+    """Up to ``n`` non-blank tiles spread over the whole raster: the imagery being processed."""
+    from borderwatch.detector.rasters import RasterSource
+    from borderwatch.detector.tiling import count_windows, iter_windows
+
+    with RasterSource(cfg["raster"], tz=UTC) as src:
+        every = max(1, count_windows(src.width, src.height, cfg["tile"], cfg["overlap"]) // (2 * n))
+        out = []
+        for k, w in enumerate(iter_windows(src.width, src.height, cfg["tile"], cfg["overlap"])):
+            if k % every == 0 and w.width == w.height == cfg["tile"]:
+                rgb = src.read(w).rgb
+                if rgb.std() > 1.0:
+                    out.append(rgb)
+            if len(out) == n:
+                break
+    return out
+
+
 def child_export(cfg: dict) -> dict:
     from borderwatch.detector.registry import resolve_model
-    from borderwatch.detector.weights import export_for_cpu
+    from borderwatch.detector.weights import export_for_cpu, export_int8_for_cpu
 
     t0 = time.perf_counter()
-    path = export_for_cpu(resolve_model(cfg["weights"]), cfg["runtime"], imgsz=cfg["tile"], batch=cfg["batch"])
+    resolved = resolve_model(cfg["weights"])
+    if cfg["runtime"] == "openvino-int8":
+        done = export_int8_for_cpu(resolved, calibration_tiles(cfg), imgsz=cfg["tile"], batch=cfg["batch"])
+        return {"path": str(done.model), "seconds": time.perf_counter() - t0, "match_rate": done.match_rate,
+                "fp32_boxes": done.fp32_boxes, "int8_boxes": done.int8_boxes, "calibration_tiles": done.tiles}
+    path = export_for_cpu(resolved, cfg["runtime"], imgsz=cfg["tile"], batch=cfg["batch"])
     return {"path": str(path), "seconds": time.perf_counter() - t0}
 
 
@@ -305,7 +329,8 @@ def main() -> None:
     ap.add_argument("--conf", type=float, default=0.25)
     ap.add_argument("--iou", type=float, default=0.7, help="per-tile NMS IoU (ultralytics' default, which SAHI uses)")
     ap.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
-    ap.add_argument("--runtimes", default="native,openvino", help="our runtimes to measure")
+    ap.add_argument("--runtimes", default="native,openvino,openvino-int8",
+                    help="our runtimes to measure (openvino-int8 needs nncf; calibrated on tiles of the raster)")
     ap.add_argument("--also", default=str(SHARED / "models" / "yolo11n_int8_openvino_model"),
                     help="another model to run through ours and the bare forward ('' = none); by default the "
                          "int8 OpenVINO YOLO11n, to show what quantisation adds (not the same weights)")
@@ -369,7 +394,11 @@ def main() -> None:
         cfg = dict(base, runtime=rt)
         if rt != "native":
             results[f"export/{rt}"] = run_child("export", cfg, env)  # once; cached for later runs
-            say(f"{rt} export of the weights: {results[f'export/{rt}']['seconds']:.1f} s (0 when cached)")
+            exp = results[f"export/{rt}"]
+            say(f"{rt} export of the weights: {exp['seconds']:.1f} s (0 when cached)")
+            if "match_rate" in exp:
+                say(f"  int8 vs FP32 on its {exp['calibration_tiles']} calibration tiles: {exp['fp32_boxes']} vs "
+                    f"{exp['int8_boxes']} boxes, match rate {exp['match_rate'] or 0:.1%} (IoU 0.5, same class)")
         measure(f"hold/{rt}", "hold", cfg)
     also = args.also if args.also and Path(args.also).exists() else None
     # Rounds interleave the contenders so that a burst of load elsewhere hits them alike.

@@ -280,3 +280,15 @@ class BrightBoxPredictor:
             else:
                 out.append(Detections.empty())
         return out
+
+
+def read_run_tables(out):
+    """A run's detections and frames tables in a fixed row order, for comparing runs."""
+    import pyarrow.parquet as pq
+
+    dets = pq.read_table(out / "detections.parquet").to_pandas()
+    frames = pq.read_table(out / "frames.parquet").to_pandas()
+    return (
+        dets.sort_values("detection_id").reset_index(drop=True),
+        frames.sort_values(["frame_id", "source_path"]).reset_index(drop=True),
+    )

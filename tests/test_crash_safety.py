@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from helpers_raster import write_test_geotiff, write_test_photo
+from helpers_raster import read_run_tables, write_test_geotiff, write_test_photo
 
 from borderwatch.detector.run import DetectConfig, detect, read_part
 from borderwatch.detector.sliced import SliceParams
@@ -59,15 +59,6 @@ def _inputs(root: Path) -> Path:
     return root
 
 
-def _tables(out: Path):
-    dets = pq.read_table(out / "detections.parquet").to_pandas()
-    frames = pq.read_table(out / "frames.parquet").to_pandas()
-    return (
-        dets.sort_values("detection_id").reset_index(drop=True),
-        frames.sort_values(["frame_id", "source_path"]).reset_index(drop=True),
-    )
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """Inputs and the tables of an uninterrupted run (the reference every trial must reach)."""
@@ -76,7 +67,7 @@ def world(tmp_path_factory):
     reference = root / "reference"
     summary = detect([inputs], reference, _config(), quiet=True)
     assert (summary.ok, summary.failed, summary.skipped) == (10, 1, 1)
-    dets, frames = _tables(reference)
+    dets, frames = read_run_tables(reference)
     ok = frames[frames.status == "ok"]
     raw_rows = {r.frame_id: int(r.n_detections) + int(r.n_dropped) for r in ok.itertuples()}
     assert sum(raw_rows.values()) > len(dets) > 20  # some source classes are dropped by the mapping
@@ -114,7 +105,7 @@ def check_folder(out: Path, world) -> int:
 
 
 def _same_as_reference(out: Path, world) -> None:
-    dets, frames = _tables(out)
+    dets, frames = read_run_tables(out)
     assert dets.detection_id.is_unique  # no frame's detections twice
     assert dets.equals(world["dets"]), "detections differ from the uninterrupted run"
     assert frames.equals(world["frames"]), "frames differ from the uninterrupted run"

@@ -16,9 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
-from helpers_raster import write_test_geotiff, write_test_photo
+from helpers_raster import read_run_tables, write_test_geotiff, write_test_photo
 
 from borderwatch.detector.run import DetectConfig, RunInterrupted, detect
 from borderwatch.detector.sliced import SliceParams
@@ -50,15 +49,6 @@ def _batch(root: Path) -> Path:
     (root / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     (root / "again.jpg").write_bytes((root / "photo2.jpg").read_bytes())
     return root
-
-
-def _tables(out: Path):
-    dets = pq.read_table(out / "detections.parquet").to_pandas()
-    frames = pq.read_table(out / "frames.parquet").to_pandas()
-    return (
-        dets.sort_values("detection_id").reset_index(drop=True),
-        frames.sort_values(["frame_id", "source_path"]).reset_index(drop=True),
-    )
 
 
 def _env() -> dict:
@@ -122,8 +112,8 @@ def test_ray_engine_writes_the_same_tables_as_the_local_engine(tmp_path):
     assert (summary.ok, summary.failed, summary.skipped, summary.computed) == (local.ok, 1, 1, local.ok)
     assert summary.detections == local.detections > 10
 
-    ray_dets, ray_frames = _tables(tmp_path / "ray")
-    local_dets, local_frames = _tables(tmp_path / "local")
+    ray_dets, ray_frames = read_run_tables(tmp_path / "ray")
+    local_dets, local_frames = read_run_tables(tmp_path / "local")
     assert ray_dets.equals(local_dets)
     assert ray_frames.equals(local_frames)  # footprints (computed on the workers) included
     failed = ray_frames.set_index(ray_frames.source_path.map(lambda p: Path(p).name)).error["broken.png"]
@@ -184,7 +174,7 @@ def test_a_killed_driver_on_a_cluster_loses_only_frames_in_flight(cluster, tmp_p
     assert "broken.png" in done.stderr and "Traceback" not in done.stderr
     info = json.loads((out / "run.json").read_text())
     assert info["frames"]["resumed"] >= len(kept)
-    (dets, frames), (local_dets, local_frames) = _tables(out), _tables(tmp_path / "local")
+    (dets, frames), (local_dets, local_frames) = read_run_tables(out), read_run_tables(tmp_path / "local")
     assert dets.equals(local_dets)
     # the slow stand-in has another module name, hence its own model hash: compare all else
     assert frames.drop(columns="params_hash").equals(local_frames.drop(columns="params_hash"))
@@ -217,7 +207,7 @@ def test_a_model_crash_on_a_worker_interrupts_and_each_rerun_keeps_what_was_done
     assert len(counts) >= 2  # it did crash, more than once
     assert ray.is_initialized()  # a Ray the caller started is left running
     assert summary.resumed == counts[-1] and summary.failed == 1
-    (dets, frames), (local_dets, local_frames) = _tables(out), _tables(tmp_path / "local")
+    (dets, frames), (local_dets, local_frames) = read_run_tables(out), read_run_tables(tmp_path / "local")
     assert dets.equals(local_dets)
     assert frames.drop(columns="params_hash").equals(local_frames.drop(columns="params_hash"))
 
@@ -241,7 +231,7 @@ def test_a_frame_that_kills_its_worker_fails_alone(cluster, tmp_path):
     summary = detect([inputs], tmp_path / "run", _config(engine="ray", ray_workers=1, factory="standin_factory:poisoned"),
                      quiet=True)
     assert summary.exit_code == 1 and summary.failed == 2  # broken.png and the poison
-    (dets, frames), (local_dets, local_frames) = _tables(tmp_path / "run"), _tables(tmp_path / "local")
+    (dets, frames), (local_dets, local_frames) = read_run_tables(tmp_path / "run"), read_run_tables(tmp_path / "local")
     row = frames[frames.source_path.str.endswith("poison.png")].iloc[0]
     assert row.status == "failed" and "Ray worker died 2 times" in row.error and "\n" not in row.error
     assert dets.equals(local_dets)

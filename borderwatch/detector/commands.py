@@ -60,7 +60,7 @@ def detect_command(
     tz: Annotated[str, typer.Option("--tz", help="Time zone of times without an offset (EXIF, manifest, TIFF tags), e.g. Asia/Pyongyang.")] = "UTC",
     device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:0 or mps.")] = "auto",
     runtime: Annotated[
-        str, typer.Option(help="auto (OpenVINO export of .pt weights on a CPU, made once and cached), native, openvino or onnx.")
+        str, typer.Option(help="auto (OpenVINO export of .pt weights on a CPU, made once and cached; its int8 version when one is cached and matched FP32), native, openvino, openvino-int8 (needs nncf and an int8 export already cached) or onnx.")
     ] = "auto",
     trust_weights: Annotated[bool, typer.Option("--trust-weights", help="Load pickle (.pt) weights that no model card lists.")] = False,
     models_dir: Annotated[Path | None, typer.Option("--models-dir", help="Extra folder of model cards and weights, searched first.")] = None,

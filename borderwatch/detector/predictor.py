@@ -27,6 +27,8 @@ from borderwatch.detector.weights import ensure_loadable
 from borderwatch.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from borderwatch.detector.registry import ResolvedModel
     from borderwatch.detector.sliced import SliceParams
 
@@ -239,27 +241,42 @@ def load_predictor(
     imgsz: int | None = None,
     runtime: str = "native",
     threads: int | None = None,
+    calibration: Iterable[np.ndarray | str | Path] | None = None,
+    cache_dir: Path | None = None,
 ) -> YoloPredictor:
     """Load ``resolved`` as a batched predictor with ``params``' thresholds.
 
     ``runtime``: ``native`` loads the weights as they are; ``openvino``/``onnx`` first exports .pt
-    weights to that format once (cached, see ``weights.export_for_cpu``) and loads the export; ``auto``
-    picks ``openvino`` on a CPU and ``native`` on a GPU. Pickle-based weights are checked for trust
-    before anything loads them.
+    weights to that format once (cached, see ``weights.export_for_cpu``) and loads the export;
+    ``openvino-int8`` loads an NNCF-quantized int8 OpenVINO export, made once from ``calibration``
+    (real images or folders of them) and cached (see ``weights.export_int8_for_cpu``). ``auto``
+    picks ``native`` on a GPU; on a CPU, the int8 export when one is cached (or ``calibration`` makes
+    one) and it reproduced the FP32 boxes (``weights.INT8_MIN_MATCH``), else ``openvino``.
+    Pickle-based weights are checked for trust before anything loads them.
     """
     from borderwatch.detector.sliced import SliceParams
     from borderwatch.detector.weights import export_for_cpu
 
     params = params or SliceParams()
-    if runtime not in ("native", "openvino", "onnx", "auto"):
-        raise ConfigError(f"runtime must be native, openvino, onnx or auto, got {runtime!r}")
+    if runtime not in RUNTIMES:
+        raise ConfigError(f"runtime must be one of {', '.join(RUNTIMES)}, got {runtime!r}")
     ensure_loadable(resolved)  # first: nothing may touch an untrusted pickle
     device = pick_device(device)
+    size = imgsz or params.tile_size
+    path = resolved.path
     if runtime == "auto":
         runtime = "openvino" if device == "cpu" and resolved.format == "pt" else "native"
-    path = resolved.path
-    if runtime in ("openvino", "onnx") and resolved.format == "pt":
-        path = export_for_cpu(resolved, runtime, imgsz=imgsz or params.tile_size, batch=params.batch_size)
+        if runtime == "openvino":
+            int8 = _usable_int8(resolved, calibration, size, params.batch_size, cache_dir)
+            if int8 is not None:
+                runtime, path = "openvino-int8", int8
+    if runtime == "openvino-int8":
+        if path == resolved.path:
+            from borderwatch.detector.weights import export_int8_for_cpu
+
+            path = export_int8_for_cpu(resolved, calibration, imgsz=size, batch=params.batch_size, cache_dir=cache_dir).model
+    elif runtime in ("openvino", "onnx") and resolved.format == "pt":
+        path = export_for_cpu(resolved, runtime, imgsz=size, batch=params.batch_size, cache_dir=cache_dir)
     return YoloPredictor(
         path,
         conf=params.conf,
@@ -271,3 +288,29 @@ def load_predictor(
         agnostic_nms=params.class_agnostic,
         threads=threads,
     )
+
+
+RUNTIMES = ("auto", "native", "openvino", "openvino-int8", "onnx")
+
+
+def _usable_int8(
+    resolved: ResolvedModel,
+    calibration: Iterable[np.ndarray | str | Path] | None,
+    imgsz: int,
+    batch: int,
+    cache_dir: Path | None,
+) -> Path | None:
+    """The int8 export for ``auto``: only one that exists (or can be made now) and matched FP32."""
+    import importlib.util
+
+    from borderwatch.detector.weights import export_dir, export_int8_for_cpu, read_int8_export
+
+    done = read_int8_export(export_dir(resolved, "openvino-int8", imgsz, batch, cache_dir))
+    if done is None:
+        if calibration is None or importlib.util.find_spec("nncf") is None:
+            return None
+        try:
+            done = export_int8_for_cpu(resolved, calibration, imgsz=imgsz, batch=batch, cache_dir=cache_dir)
+        except ConfigError:  # e.g. calibration images held no usable tile: FP32 serves
+            return None
+    return done.model if done.accurate else None

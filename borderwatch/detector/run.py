@@ -67,8 +67,9 @@ class DetectConfig(BaseModel):
     allow_download: bool = True
     trust_weights: bool = Field(False, description="load pickle weights whose sha256 no card lists")
     device: str = Field("auto", description="auto, cpu, cuda, cuda:0, mps")
-    runtime: Literal["auto", "native", "openvino", "onnx"] = Field(
-        "auto", description="auto exports .pt weights to OpenVINO once on a CPU"
+    runtime: Literal["auto", "native", "openvino", "openvino-int8", "onnx"] = Field(
+        "auto",
+        description="auto exports .pt weights to OpenVINO once on a CPU (int8 when a cached int8 export matched FP32)",
     )
     slicing: SliceParams = Field(default_factory=SliceParams)
     full_frame: bool = Field(False, description="photos as one tile scaled to the model input, not sliced")
