@@ -394,3 +394,12 @@ def test_real_model_on_a_real_orthophoto(tmp_path):
     assert max(sides) < 30
     run = json.loads((out / "run.json").read_text())
     assert run["model"]["format"] == "openvino" and len(run["model"]["sha256"]) == 64
+
+
+def test_resume_key_changes_with_the_runtime():
+    """Frames detected by one runtime (say int8) are not reused by a run with another."""
+    from borderwatch.detector.run import DetectConfig
+
+    keys = {DetectConfig(model="m", runtime=r).params_hash("sha") for r in ("auto", "native", "openvino", "openvino-int8")}
+    assert len(keys) == 4
+    assert DetectConfig(model="m").params_hash("sha") == DetectConfig(model="m").params_hash("sha")

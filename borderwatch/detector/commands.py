@@ -60,8 +60,12 @@ def detect_command(
     tz: Annotated[str, typer.Option("--tz", help="Time zone of times without an offset (EXIF, manifest, TIFF tags), e.g. Asia/Pyongyang.")] = "UTC",
     device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:0 or mps.")] = "auto",
     runtime: Annotated[
-        str, typer.Option(help="auto (OpenVINO export of .pt weights on a CPU, made once and cached; its int8 version when one is cached and matched FP32), native, openvino, openvino-int8 (needs nncf and an int8 export already cached) or onnx.")
+        str, typer.Option(help="auto (OpenVINO export of .pt weights on a CPU, made once and cached; its int8 version when one is cached and matched FP32), native, openvino, openvino-int8 (needs nncf; the first time, --calibration images) or onnx.")
     ] = "auto",
+    calibration: Annotated[
+        list[Path] | None,
+        typer.Option("--calibration", help="Images or folders to calibrate the int8 export on, the first time (repeatable; real frames like the ones you detect in)."),
+    ] = None,
     trust_weights: Annotated[bool, typer.Option("--trust-weights", help="Load pickle (.pt) weights that no model card lists.")] = False,
     models_dir: Annotated[Path | None, typer.Option("--models-dir", help="Extra folder of model cards and weights, searched first.")] = None,
     download: Annotated[bool, typer.Option("--download/--no-download", help="Download a registry model that is not on disk.")] = True,
@@ -117,6 +121,7 @@ def detect_command(
             trust_weights=trust_weights,
             device=device,
             runtime=runtime,
+            calibration=list(calibration or []),
             slicing=slicing,
             full_frame=full_frame,
             kind=kind,

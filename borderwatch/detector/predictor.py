@@ -12,9 +12,7 @@ before the forward), so no channel swap is needed on this path.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
-import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from borderwatch.detector.types import Detections
-from borderwatch.detector.weights import ensure_loadable
+from borderwatch.detector.weights import ensure_loadable, quiet_ultralytics
 from borderwatch.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
@@ -103,18 +101,6 @@ class Letterbox:
         return boxes
 
 
-@contextlib.contextmanager
-def _quiet_ultralytics():
-    """Raise ultralytics' logger to WARNING for the duration (its info lines are chatter here)."""
-    logger = logging.getLogger("ultralytics")
-    level = logger.level
-    logger.setLevel(max(level, logging.WARNING))
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 class YoloPredictor:
     """A YOLO detector from any weights ultralytics loads (.pt, .onnx, OpenVINO folder), batched."""
 
@@ -148,7 +134,7 @@ class YoloPredictor:
         try:
             # ultralytics announces every load on its own logger ("Loading ... for OpenVINO"), past
             # verbose=False; borderwatch's progress display (and -q) owns the terminal instead.
-            with _quiet_ultralytics():
+            with quiet_ultralytics():
                 self.backend = AutoBackend(str(self.weights), device=torch.device(self.device), fp16=half, verbose=False)
         except (FileNotFoundError, RuntimeError, ValueError, KeyError, AttributeError) as exc:
             raise InputError(f"ultralytics cannot load these weights: {exc}", self.weights) from exc

@@ -71,6 +71,10 @@ class DetectConfig(BaseModel):
         "auto",
         description="auto exports .pt weights to OpenVINO once on a CPU (int8 when a cached int8 export matched FP32)",
     )
+    calibration: list[Path] = Field(
+        default_factory=list,
+        description="images or folders an int8 export is calibrated on the first time (runtime openvino-int8)",
+    )
     slicing: SliceParams = Field(default_factory=SliceParams)
     full_frame: bool = Field(False, description="photos as one tile scaled to the model input, not sliced")
     kind: Literal["auto", "photo", "overhead"] = Field("auto", description="for frames a manifest does not type")
@@ -99,8 +103,14 @@ class DetectConfig(BaseModel):
         return self
 
     def params_hash(self, model_sha256: str) -> str:
-        """The resume key: model bytes, slicing parameters, full-frame mode and pixel reader version."""
-        return self.slicing.params_hash(model_sha256, f"full_frame={self.full_frame}", f"reader={READER_VERSION}")
+        """The resume key: model bytes, runtime, slicing parameters, full-frame mode and reader version.
+
+        The runtime is part of it because an int8 export (or another runtime's numerics) gives
+        slightly different boxes: a resumed run must not mix frames detected by different runtimes.
+        """
+        return self.slicing.params_hash(
+            model_sha256, f"runtime={self.runtime}", f"full_frame={self.full_frame}", f"reader={READER_VERSION}"
+        )
 
     def params_for(self, frame: Frame) -> SliceParams:
         if self.full_frame and frame.kind == "photo" and frame.width and frame.height:
@@ -218,7 +228,12 @@ def resolve_model_handle(config: DetectConfig) -> ModelHandle:
         from borderwatch.detector.predictor import load_predictor
 
         return load_predictor(
-            resolved, config.slicing, device=config.device, imgsz=config.slicing.tile_size, runtime=config.runtime
+            resolved,
+            config.slicing,
+            device=config.device,
+            imgsz=config.slicing.tile_size,
+            runtime=config.runtime,
+            calibration=config.calibration or None,
         )
 
     return ModelHandle(

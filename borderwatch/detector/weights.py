@@ -9,10 +9,13 @@ and tensors) and need no trust.
 The preferred CPU runtime is an OpenVINO (or ONNX) export of the same weights. ``export_for_cpu``
 makes it once per (weights sha256, input size, batch) under the user cache, in a temporary folder
 renamed into place, so a crash never leaves a half-written export that looks complete.
+``export_int8_for_cpu`` quantizes that export to int8 with NNCF (calibrated on real images the
+caller gives), cached the same way, with the int8-vs-FP32 box match rate stored beside it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -27,6 +30,22 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from borderwatch.errors import ConfigError, InputError, UntrustedWeightsError
+
+
+@contextlib.contextmanager
+def quiet_ultralytics():
+    """Raise ultralytics' logger to WARNING for the duration.
+
+    Its info lines ("Loading ... for OpenVINO inference", export banners) are chatter for
+    borderwatch's users: the progress display (and ``-q``) owns the terminal.
+    """
+    logger = logging.getLogger("ultralytics")
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 if TYPE_CHECKING:
     from borderwatch.detector.registry import ResolvedModel
@@ -174,7 +193,8 @@ def export_for_cpu(
         from ultralytics import YOLO
 
         model = YOLO(str(weights), task="detect")
-        model.export(format=fmt, imgsz=imgsz, batch=batch, dynamic=False, half=False, int8=False, nms=False, verbose=False)
+        with quiet_ultralytics():
+            model.export(format=fmt, imgsz=imgsz, batch=batch, dynamic=False, half=False, nms=False, verbose=False)
         weights.unlink()
         if exported_model(work, fmt) is None:
             raise InputError(f"ultralytics produced no {fmt} export", resolved.path)
@@ -254,13 +274,10 @@ IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".
 
 
 def _read_rgb(path: Path) -> np.ndarray:
-    from PIL import Image, UnidentifiedImageError
+    # OpenCV, not PIL: ultralytics patches PIL.Image.open to fetch a HEIF plugin on unknown files.
+    from borderwatch.datasets.model import read_rgb
 
-    try:
-        with Image.open(path) as im:
-            return np.asarray(im.convert("RGB"))
-    except (OSError, UnidentifiedImageError) as exc:
-        raise InputError(f"cannot read calibration image: {exc}", path) from exc
+    return read_rgb(path)
 
 
 def _batches(tiles: list[np.ndarray], batch: int) -> list[np.ndarray]:
