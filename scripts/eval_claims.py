@@ -19,23 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from borderwatch.claims.articles import load_article_file  # noqa: E402
-from borderwatch.claims.evaluate import evaluate, gold_path, load_gold  # noqa: E402
-from borderwatch.claims.extract import extract_claims  # noqa: E402
-from borderwatch.geo.gazetteer import load_gazetteer  # noqa: E402
-
-
-def corpus(folder: Path) -> list[tuple[str, str, list[dict], list[dict]]]:
-    gaz = load_gazetteer()
-    out = []
-    for f in sorted(folder.glob("*.json")):
-        gold_file = gold_path(folder, f)
-        if not gold_file.exists():
-            continue
-        (article,) = load_article_file(f)
-        claims = [c.to_dict() for c in extract_claims(article, gaz)]
-        out.append((f.name, article.text, claims, load_gold(gold_file)))
-    return out
+from borderwatch.claims.evaluate import evaluate, load_corpus  # noqa: E402
 
 
 def split(items: list) -> tuple[list, list]:
@@ -63,7 +47,7 @@ def main() -> int:
         print(f"{args.folder}: no such folder", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    items = corpus(args.folder)
+    items = load_corpus(args.folder)
     elapsed = time.perf_counter() - t0
     blocks = []
     dev, held = split(items)

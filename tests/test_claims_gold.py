@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import json
-
 from conftest import shared_path
 
-from borderwatch.claims.articles import load_article_file
-from borderwatch.claims.evaluate import evaluate, gold_path, periods_agree, quote_overlap, values_agree
-from borderwatch.claims.extract import extract_claims
-from borderwatch.geo.gazetteer import load_gazetteer
+from borderwatch.claims.evaluate import (
+    evaluate,
+    load_corpus,
+    periods_agree,
+    quote_overlap,
+    values_agree,
+)
 
 
 def test_extraction_f1_on_the_development_corpus():
     folder = shared_path("articles")
-    gaz = load_gazetteer()
-    items = []
-    for f in sorted(folder.glob("*.json")):
-        gold_file = gold_path(folder, f)
-        if not gold_file.exists():
-            continue
-        (article,) = load_article_file(f)
-        claims = [c.to_dict() for c in extract_claims(article, gaz)]
+    items = load_corpus(folder)
+    for _name, text, claims, _gold in items:
         for c in claims:
-            assert c["quote"] in article.text
-        items.append((f.name, article.text, claims, json.loads(gold_file.read_text(encoding="utf-8"))))
+            assert c["quote"] in text
     assert len(items) >= 10
     ev = evaluate(items)
     assert ev.overall.f1 >= 0.80, ev.report()

@@ -190,3 +190,21 @@ def gold_path(articles_dir: Path, article_file: Path) -> Path:
 
 def load_gold(path: Path) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_corpus(folder: Path, gazetteer=None) -> list[tuple[str, str, list[dict], list[dict]]]:
+    """Every article in ``folder`` that has a gold file: (file name, text, extracted claims, gold claims)."""
+    from borderwatch.claims.articles import load_article_file
+    from borderwatch.claims.extract import extract_claims
+    from borderwatch.geo.gazetteer import load_gazetteer
+
+    gaz = gazetteer or load_gazetteer()
+    out = []
+    for f in sorted(Path(folder).glob("*.json")):
+        gold_file = gold_path(Path(folder), f)
+        if not gold_file.exists():
+            continue
+        (article,) = load_article_file(f)
+        claims = [c.to_dict() for c in extract_claims(article, gaz)]
+        out.append((f.name, article.text, claims, load_gold(gold_file)))
+    return out
