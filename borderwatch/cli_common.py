@@ -7,7 +7,6 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -16,6 +15,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 T = TypeVar("T")
 
@@ -52,14 +52,21 @@ def say(message: str, quiet: bool = False) -> None:
         err_console.print(message)
 
 
-def warn(message: str) -> None:
-    """Always printed: a problem with one input that did not stop the batch.
+def print_line(label: str, style: str, message: object) -> None:
+    """``label message`` on stderr, the message as plain text, always on one line.
 
-    The message is escaped: file names such as ``cam[car].jpg`` must print as they are.
+    File names such as ``cam[1].jpg`` or ``x[/y].tif`` are data, not rich markup (markup would drop
+    them or raise MarkupError); a newline or terminal escape in a name is shown escaped.
     """
-    err_console.print(f"[yellow]warning[/yellow] {escape(str(message))}", soft_wrap=True)
+    shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(message))
+    err_console.print(Text.assemble((label, style), " ", shown), soft_wrap=True, highlight=False)
+
+
+def warn(message: object) -> None:
+    """Always printed: a problem with one input that did not stop the batch."""
+    print_line("warning", "yellow", message)
 
 
 def error(message: object) -> None:
-    """Always printed: one line naming the input and the problem (escaped like ``warn``)."""
-    err_console.print(f"[red]error[/red] {escape(str(message))}", soft_wrap=True)
+    """Always printed: one line naming the input and the problem."""
+    print_line("error", "red", message)

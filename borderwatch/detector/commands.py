@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from borderwatch.cli_common import Quiet, err_console
+from borderwatch.cli_common import error as print_error
 
 KIND_HELP = "photo (ground/oblique, no map footprint), overhead (georeferenced raster) or auto (TIFF -> overhead)"
 
@@ -23,7 +24,6 @@ def _plural(n: int, word: str) -> str:
 
 
 def _usage_error(message: str) -> typer.Exit:
-    from borderwatch.detector.run import print_error
 
     print_error(message)  # plain text: messages hold file names and "borderwatch[ray]"
     return typer.Exit(2)
@@ -142,7 +142,6 @@ def detect_command(
     try:
         summary = detect(list(inputs or []), out, config, quiet=quiet)
     except RunInterrupted as exc:
-        from borderwatch.detector.run import print_error
 
         print_error(str(exc))
         raise typer.Exit(1) from None

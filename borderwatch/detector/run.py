@@ -30,7 +30,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from borderwatch.atomic import atomic_path, write_json
-from borderwatch.cli_common import err_console, make_progress, say
+from borderwatch.cli_common import error as print_error
+from borderwatch.cli_common import make_progress, say, warn
 from borderwatch.detector.exif import zone
 from borderwatch.detector.frames import (
     Frame,
@@ -277,24 +278,6 @@ class ModelLoadError(ConfigError):
 
 class RunInterrupted(BorderwatchError):
     """The run stopped before every frame was tried; finished frames are kept for a rerun."""
-
-
-def print_line(label: str, style: str, message: str) -> None:
-    """``label message`` on stderr, the message as plain text: file names such as ``cam[1].jpg`` or
-    ``x[/y].tif`` are data, not rich markup (markup would drop them or raise MarkupError)."""
-    from rich.text import Text
-
-    # A file name may hold a newline or a terminal escape: shown escaped, the message stays one line.
-    shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message)
-    err_console.print(Text.assemble((label, style), " ", shown), soft_wrap=True, highlight=False)
-
-
-def warn(message: str) -> None:
-    print_line("warning", "yellow", message)
-
-
-def print_error(message: str) -> None:
-    print_line("error", "red", message)
 
 
 # ------------------------------------------------------------------------------------------------ parts

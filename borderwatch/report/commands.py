@@ -10,19 +10,20 @@ from typing import Annotated
 
 import typer
 
-from borderwatch.cli_common import Quiet, err_console
+from borderwatch.cli_common import Quiet, error, warn
 
 
 def _fail(problem: BaseException | str, code: int = 1) -> typer.Exit:
-    """Print a one-line error (file names may hold rich markup characters) and give the exit."""
-    err_console.print(f"[red]error[/red] {_escape(str(problem))}", soft_wrap=True, highlight=False)
+    """Print a one-line error (escaped: file names may hold rich markup characters) and give the exit."""
+    error(problem)
     return typer.Exit(code)
 
 
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
+def _config_fail(exc) -> typer.Exit:
+    """Every config mistake on its own line (FILE:LINE: key.path: problem), then exit 1."""
+    for line in exc.lines():
+        error(line)
+    return typer.Exit(1)
 
 
 def run_command(
@@ -41,14 +42,11 @@ def run_command(
     try:
         result = run_pipeline(config, quiet=quiet, force=force)
     except ConfigErrors as exc:
-        for line in exc.lines():
-            err_console.print(f"[red]error[/red] {_escape(line)}", soft_wrap=True, highlight=False)
-        raise typer.Exit(1) from None
+        raise _config_fail(exc) from None
     except BorderwatchError as exc:
         raise _fail(exc) from None
     if result.frames_failed:
-        err_console.print(f"[yellow]warning[/yellow] {result.frames_failed} frame(s) could not be read; "
-                          "the report lists each with its reason", highlight=False)
+        warn(f"{result.frames_failed} frame(s) could not be read; the report lists each with its reason")
     typer.echo(f"report: {result.report}")
     raise typer.Exit(result.exit_code)
 
@@ -83,9 +81,7 @@ def demo_command(
     try:
         result = run_demo(out or Path("borderwatch-demo"), quiet=quiet, force=force)
     except ConfigErrors as exc:
-        for line in exc.lines():
-            err_console.print(f"[red]error[/red] {_escape(line)}", soft_wrap=True, highlight=False)
-        raise typer.Exit(1) from None
+        raise _config_fail(exc) from None
     except BorderwatchError as exc:
         raise _fail(exc) from None
     typer.echo(f"demo report: {result.report}")
