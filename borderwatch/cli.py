@@ -14,7 +14,9 @@ from borderwatch.claims import commands as claims_commands
 from borderwatch.datasets import commands as datasets_commands
 from borderwatch.detector import commands as detector_commands
 from borderwatch.geo import commands as geo_commands
+from borderwatch.pipeline import commands as pipeline_commands
 from borderwatch.report import commands as report_commands
+from borderwatch.training import commands as training_commands
 
 app = typer.Typer(
     name="borderwatch",
@@ -43,7 +45,11 @@ def _main(
     pass
 
 
-for _module in (detector_commands, geo_commands, claims_commands, datasets_commands, report_commands):
+_COMMANDS = (
+    detector_commands, geo_commands, claims_commands, training_commands, datasets_commands, pipeline_commands,
+    report_commands,
+)
+for _module in _COMMANDS:
     _module.register(app)
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -70,3 +71,71 @@ def warn(message: object) -> None:
 def error(message: object) -> None:
     """Always printed: one line naming the input and the problem."""
     print_line("error", "red", message)
+
+
+EXIT_OK = 0
+"""Everything asked for was done."""
+EXIT_SOME_FAILED = 1
+"""Done, but some inputs (frames, manifest rows, articles) failed or a stage failed; what was done is kept."""
+EXIT_USAGE = 2
+"""Nothing was done: a bad option or config, no input, or a model that is unknown, untrusted or cannot load."""
+EXIT_INTERRUPTED = 130
+"""Ctrl-C (128 + SIGINT, as shells report it): what was finished is kept; rerun to resume."""
+
+
+def interrupted_exit(exc: KeyboardInterrupt) -> typer.Exit:
+    """Ctrl-C: say what was kept (the library's message, when it gave one) and exit 130."""
+    error(str(exc) or "interrupted (Ctrl-C); finished work is kept, rerun the same command to resume")
+    return typer.Exit(EXIT_INTERRUPTED)
+
+
+def error_exit(problem: object, code: int = 1) -> typer.Exit:
+    """Print a one-line error and give the exit to raise (``raise error_exit(exc) from None``)."""
+    error(problem)
+    return typer.Exit(code)
+
+
+def config_errors_exit(exc) -> typer.Exit:
+    """Every config mistake on its own line (FILE:LINE: key.path: problem), then exit 2 (usage)."""
+    for line in exc.lines():
+        error(line)
+    return typer.Exit(EXIT_USAGE)
+
+
+def parse_gsds(values: list[str]) -> list[float | None]:
+    """``--gsd`` values (repeated or comma-separated): ``native`` is None, else metres per pixel."""
+    out: list[float | None] = []
+    for value in values:
+        for part in str(value).split(","):
+            part = part.strip().lower()
+            if not part:
+                continue
+            if part == "native":
+                out.append(None)
+                continue
+            try:
+                g = float(part)
+            except ValueError as exc:
+                raise typer.BadParameter(f"{part!r} is neither 'native' nor a GSD in metres") from exc
+            if g <= 0:
+                raise typer.BadParameter(f"GSD must be positive, got {g}")
+            out.append(g)
+    return out
+
+
+def option(model: type[BaseModel], name: str, *param_decls: str, **kwargs) -> Any:
+    """A typer Option whose help text is the description of the pydantic field ``model.name``.
+
+    Options are declared once, on the config model; the command only names them (and their flags).
+    Pair it with ``default(model, name)`` as the parameter's default.
+    """
+    text = (model.model_fields[name].description or "").strip()
+    if text and not text.endswith("."):
+        text += "."
+    return typer.Option(*param_decls, help=kwargs.pop("help", text), **kwargs)
+
+
+def default(model: type[BaseModel], name: str) -> Any:
+    """The default of the pydantic field ``model.name`` (lists become None: typer's empty repeatable)."""
+    value = model.model_fields[name].get_default(call_default_factory=True)
+    return None if isinstance(value, list) and not value else value

@@ -43,3 +43,24 @@ def one_line(exc: BaseException) -> str:
         return exc.reason
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+# ---------------------------------------------------------------------------------------------- warnings
+# The library warns and goes on; only the CLI (cli_common) decides how a warning is shown. Every
+# warning the library issues is a BorderwatchWarning, so a caller can collect, silence or escalate
+# them all with one filter.
+
+
+class BorderwatchWarning(UserWarning):
+    """Base class: a problem with one input that did not stop the batch."""
+
+
+class GeoWarning(BorderwatchWarning):
+    """A problem with one input feature or frame that did not stop the run."""
+
+
+def warn_geo(message: str, stacklevel: int = 3) -> None:
+    """Issue a GeoWarning attributed to the caller's caller (the public code that was called)."""
+    import warnings
+
+    warnings.warn(GeoWarning(message), stacklevel=stacklevel)

@@ -10,7 +10,11 @@ here first, then the code that writes it, then the code that reads it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,7 @@ class Column:
     dtype: str
     doc: str
     nullable: bool = True
+    required: bool = True  # False for columns added later: readers of older run folders fill a default
 
 
 @dataclass(frozen=True)
@@ -32,7 +37,7 @@ class Table:
         return [c.name for c in self.columns]
 
     def missing(self, df) -> list[str]:
-        return [c for c in self.column_names if c not in df.columns]
+        return [c.name for c in self.columns if c.required and c.name not in df.columns]
 
     def validate(self, df, source: str | None = None) -> None:
         missing = self.missing(df)
@@ -74,7 +79,8 @@ FRAMES = Table(
 DETECTIONS = Table(
     "detections.parquet",
     "One row per detected vehicle after merging across tiles. GeoParquet; geometry is the box as a "
-    "polygon in EPSG:4326 for georeferenced frames, null for photos.",
+    "polygon in EPSG:4326 for georeferenced frames (the oriented box when the model gives one), null for "
+    "photos. Oriented-box models also fill the corners x1..y4; the axis-aligned bounds are their extent.",
     (
         Column("detection_id", "string", "frame_id:index, unique in the run", False),
         Column("frame_id", "string", "the frame it was found in", False),
@@ -87,8 +93,14 @@ DETECTIONS = Table(
         Column("y_min", "float32", "pixel box, top", False),
         Column("x_max", "float32", "pixel box, right", False),
         Column("y_max", "float32", "pixel box, bottom", False),
+        *(
+            Column(f"{axis}{k}", "float32", f"oriented box, corner {k} {axis} (frame pixels, in order around the box); "
+                   "NaN for axis-aligned models", True, False)
+            for k in range(1, 5)
+            for axis in ("x", "y")
+        ),
         Column("raster_crs", "string", "CRS of the frame's raster; null for photos"),
-        Column("geometry", "geometry[EPSG:4326]", "box polygon on the map; null for photos"),
+        Column("geometry", "geometry[EPSG:4326]", "box polygon on the map (oriented when x1..y4 are given); null for photos"),
     ),
 )
 
@@ -106,13 +118,18 @@ GEOTAGGED = Table(
 
 COUNTS = Table(
     "counts.parquet",
-    "Counts per area x vehicle_class x time bucket (also counts.csv). Rows exist for every "
-    "(area, class, bucket) that was imaged, including zero counts.",
+    "Counts per area x kind of frame x vehicle_class x time bucket (also counts.csv). Rows exist for every "
+    "(area, frame kind, class, bucket) that was imaged, including zero counts. Columns marked not required "
+    "(frame_kind, bucket_by, tz, calibration) are absent from run folders counted before they existed.",
     (
         Column("area", "string", "area name", False),
         Column("area_parent", "string", "parent area, if any"),
         Column("country", "string", "KP or CN"),
+        Column("frame_kind", "string", "photo or overhead: the kind of frames (and so the model) the row counts; "
+               "photo and overhead counts of one area and bucket are separate rows, never added", False, False),
         Column("vehicle_class", "string", "taxonomy class, or any_vehicle for the sum over classes", False),
+        Column("bucket_by", "string", "bucket size the counts were made with: day, week or month", False, False),
+        Column("tz", "string", "IANA time zone of the buckets (compare and report read it)", False, False),
         Column("bucket", "string", "bucket label, e.g. 2025-09-15, 2025-W38, 2025-09", False),
         Column("bucket_start", "timestamp[UTC]", "start of the bucket (inclusive), in the chosen time zone", False),
         Column("bucket_end", "timestamp[UTC]", "end of the bucket (exclusive)", False),
@@ -126,6 +143,8 @@ COUNTS = Table(
         Column("calibrated_count", "float64", "count x precision / recall from the model card; null if not measured"),
         Column("calibrated_low", "float64", "lower end of the 90% interval of calibrated_count"),
         Column("calibrated_high", "float64", "upper end of the 90% interval"),
+        Column("calibration", "string", "what the calibrated figures rest on (model card, GSD and threshold of the "
+               "evaluation used, and those the run had), or 'not calibrated: <why>'", True, False),
         Column("first_seen", "timestamp[UTC]", "earliest frame time in the bucket"),
         Column("last_seen", "timestamp[UTC]", "latest frame time in the bucket"),
         Column("frame_ids", "list<string>", "frames used"),
@@ -139,6 +158,76 @@ CLAIMS_FIELDS = (
 """Fields of a claim, exactly as in the gold files; claims.json adds source_file, url, confidence,
 published, publisher, title."""
 
+
+class Claim(BaseModel):
+    """One claim of claims.json (the fields of ``CLAIMS_FIELDS`` and the article's metadata).
+
+    Extraction writes these fields; comparison and the report validate each claim with this model
+    where they read claims.json, so a malformed claim is reported on its own instead of failing
+    the batch. Numbers may arrive as strings ("5"); unknown extra keys are kept.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    quote: str | None = None
+    place: str | None = None
+    vehicle_class: str | None = None
+    kind: str
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    unit: str | None = None
+    currency: str | None = None
+    direction: str | None = None
+    period_start: str | None = Field(None, description="ISO date (YYYY-MM-DD), first day of the claim's period")
+    period_end: str | None = Field(None, description="ISO date, last day")
+    note: str | None = None
+    source_file: str | None = None
+    url: str | None = None
+    confidence: float | None = None
+    published: str | None = None
+    publisher: str | None = None
+    title: str | None = None
+
+    @field_validator("value", "low", "high", "confidence", mode="before")
+    @classmethod
+    def _nan_is_none(cls, v):
+        if isinstance(v, float) and math.isnan(v):
+            return None
+        return v
+
+    @field_validator("period_start", "period_end", "published", mode="before")
+    @classmethod
+    def _dates_as_text(cls, v):
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return None
+        return v.isoformat() if hasattr(v, "isoformat") else str(v)
+
+
+def parse_claim(data) -> tuple[Claim | None, str | None]:
+    """(claim, None) or (None, one-line reason) for one claims.json item."""
+    if not isinstance(data, dict):
+        return None, f"a claim must be a JSON object, not {type(data).__name__}"
+    try:
+        return Claim.model_validate(data), None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "claim"
+        return None, f"invalid claim: {where}: {first['msg']}"
+
+
+RUN_LABEL = "label.json"
+"""A run folder's label, written by the pipeline (``RunLabel``): whether it is a demo, and the title
+and notice every rebuild of its report (HTML and PDF) shows."""
+
+
+class RunLabel(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    demo: bool = Field(False, description="True for `borderwatch demo` runs: placed sample imagery, fictional articles")
+    title: str | None = None
+    notice: str | None = Field(None, description="shown at the top of every report of the run; required for a demo")
+
 COMPARISONS = Table(
     "comparisons.parquet",
     "One row per claim with the verdict and its evidence (also comparisons.csv).",
@@ -149,6 +238,9 @@ COMPARISONS = Table(
         Column("url", "string", "article URL"),
         Column("verdict", "string", "supported, contradicted, inconclusive or not_testable", False),
         Column("reason", "string", "one sentence saying why", False),
+        Column("evidence", "string", "the evidence kind the verdict rests on (claims.rules.EVIDENCE): full_coverage, "
+               "partial_coverage, photos, repeated_views, ..., none", True, False),
+        Column("calibration", "string", "what the observed figures rest on (the counts' calibration column)", True, False),
         Column("window_start", "timestamp[UTC]", "start of the imagery window compared (period +- tolerance)"),
         Column("window_end", "timestamp[UTC]", "end of the imagery window"),
         Column("observed", "float64", "observed count (or share, or rate) used for the verdict"),
@@ -164,3 +256,40 @@ COMPARISONS = Table(
 )
 
 ALL_TABLES = (FRAMES, DETECTIONS, GEOTAGGED, COUNTS, COMPARISONS)
+
+
+# ------------------------------------------------------------------------ run.json (detector section)
+# Written by the detect driver (borderwatch.detector.run.driver), read by count/report to calibrate each
+# row with the card, threshold and scale that produced it.
+
+
+class KindSettings(BaseModel):
+    """How the frames of one kind (photo or overhead) were detected: what count must calibrate with."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str = Field(description="model name (the card's name when it has one)")
+    card: str | None = Field(None, description="name of the model card, if any")
+    card_path: str | None = Field(None, description="where that card was read")
+    weights: str | None = Field(None, description="path of the weights file or folder")
+    weights_sha256: str = Field(description="sha256 of the weights (the card's key)")
+    task: str = Field("detect", description="detect (axis-aligned) or obb (oriented boxes)")
+    runtime: str = Field(description="runtime that ran the model: native, openvino, openvino-int8, onnx, tflite")
+    tile: int = Field(description="tile side in model-input pixels")
+    overlap: float = Field(description="overlap between tiles, fraction of a tile")
+    conf: float = Field(description="score threshold the detections were kept at")
+    gsd_m: float | None = Field(None, description="GSD the model input had (windows resampled to it); None: not resampled")
+    window_px: list[int] = Field(default_factory=list, description="window sides read, in frame pixels (one per frame GSD)")
+    frames: int = Field(0, description="frames of this kind detected in the run")
+
+
+class RunManifest(BaseModel):
+    """The part of ``run.json`` other stages rely on; the rest (config, versions, tiles) is free-form."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: str = Field(description="complete or complete_with_failures")
+    params_hash: str = Field(description="the resume key of the run's parts")
+    kinds: dict[Literal["photo", "overhead"], KindSettings] = Field(
+        default_factory=dict, description="per frame kind, the model and settings that produced its detections"
+    )

@@ -154,7 +154,7 @@ def params(cfg: dict):
 def crop_tiles(cfg: dict, n: int) -> list[np.ndarray]:
 
     from borderwatch.detector.rasters import RasterSource
-    from borderwatch.detector.tiling import iter_windows
+    from borderwatch.tiling import iter_windows
 
     with RasterSource(cfg["raster"], tz=UTC) as src:
         out = []
@@ -168,7 +168,7 @@ def crop_tiles(cfg: dict, n: int) -> list[np.ndarray]:
 def calibration_tiles(cfg: dict, n: int = 32) -> list[np.ndarray]:
     """Up to ``n`` non-blank tiles spread over the whole raster: the imagery being processed."""
     from borderwatch.detector.rasters import RasterSource
-    from borderwatch.detector.tiling import count_windows, iter_windows
+    from borderwatch.tiling import count_windows, iter_windows
 
     with RasterSource(cfg["raster"], tz=UTC) as src:
         every = max(1, count_windows(src.width, src.height, cfg["tile"], cfg["overlap"]) // (2 * n))
@@ -264,7 +264,7 @@ def child_sahi(cfg: dict) -> dict:
     from sahi.slicing import get_slice_bboxes
 
     from borderwatch.detector.rasters import RasterSource
-    from borderwatch.detector.types import Window
+    from borderwatch.tiling import Window
 
     model = AutoDetectionModel.from_pretrained(
         model_type="ultralytics", model_path=cfg["weights"], confidence_threshold=cfg["conf"], device="cpu",
@@ -345,7 +345,7 @@ def main() -> None:
         return
 
     if args.max_tiles:
-        from borderwatch.detector.tiling import stride_for
+        from borderwatch.tiling import stride_for
 
         k = max(1, int(args.max_tiles**0.5))
         args.crop = min(args.crop, args.tile + stride_for(args.tile, args.overlap) * (k - 1))
@@ -418,7 +418,7 @@ def main() -> None:
         if f"sahi/{side}" not in results:
             measure(f"sahi/{side}", "sahi", dict(base, crop=side, runtime="native", sahi_threads=0))
     if args.full_tiles:
-        from borderwatch.detector.tiling import count_windows
+        from borderwatch.tiling import count_windows
 
         total = count_windows(args.size, args.size, args.tile, args.overlap)
         every = max(1, total // args.full_tiles)

@@ -110,7 +110,8 @@ def main() -> None:
 
     import pandas as pd
 
-    from borderwatch.geo.areas import GeoWarning, load_areas
+    from borderwatch.errors import GeoWarning
+    from borderwatch.geo.areas import load_areas
     from borderwatch.geo.buckets import bucket_table
     from borderwatch.geo.counts import _build_counts, count_run
     from borderwatch.geo.dedup import dedup_flags

@@ -185,7 +185,7 @@ def main() -> None:
 
     import ray
 
-    from borderwatch.detector.engine_ray import LOCAL_OBJECT_STORE_BYTES, _worker_import_path
+    from borderwatch.detector.run.engine_ray import LOCAL_OBJECT_STORE_BYTES, _worker_import_path
     from borderwatch.detector.predictor import available_cpus
 
     lines = [
@@ -205,7 +205,7 @@ def main() -> None:
     err_console.quiet = True  # "frames have no capture time" after every run is not a figure
     try:
         if args.no_pin:
-            from borderwatch.detector import engine_ray
+            from borderwatch.detector.run import engine_ray
 
             engine_ray.RayPool._core_sets = lambda self: [None] * self.workers
             lines.append("(workers not pinned to cores)")

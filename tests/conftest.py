@@ -13,6 +13,8 @@ import pytest
 _SETTINGS = tempfile.mkdtemp(prefix="bw-yolo-settings-")
 os.environ.setdefault("YOLO_CONFIG_DIR", _SETTINGS)
 os.environ["YOLO_OFFLINE"] = "1"
+# Trust pins (borderwatch models trust, checkpoints of test trainings) never reach the user's own config.
+os.environ.setdefault("BORDERWATCH_CONFIG", tempfile.mkdtemp(prefix="bw-config-"))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 REPO = Path(__file__).resolve().parents[1]

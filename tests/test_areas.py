@@ -9,8 +9,8 @@ import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from borderwatch.errors import InputError
-from borderwatch.geo.areas import GeoWarning, load_areas, split_overlap
+from borderwatch.errors import GeoWarning, InputError
+from borderwatch.geo.areas import load_areas, split_overlap
 from borderwatch.geo.geotag import locate_points
 from tests.conftest import shared_path
 from tests.helpers_geo import HYESAN, local_crs

@@ -32,7 +32,7 @@ def test_round_trip_and_errors(tmp_path):
     path = tmp_path / "m.yaml"
     path.write_text(dump_card(_card()))
     assert load_card(path) == _card()
-    path.write_text("name: m\nformat: tflite\n")
+    path.write_text("name: m\nformat: caffe\n")
     with pytest.raises(InputError, match="format") as err:
         load_card(path)
     assert "m.yaml" in str(err.value)

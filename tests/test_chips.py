@@ -8,10 +8,11 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from borderwatch.cli import app
-from borderwatch.datasets.chips import PAD_VALUE, chip_image, crop_boxes, pack_images, tile_starts
+from borderwatch.datasets.chips import PAD_VALUE, chip_image, crop_boxes, pack_images
 from borderwatch.datasets.formats import read_yolo, write_yolo
 from borderwatch.datasets.model import LabeledImage
 from borderwatch.datasets.synthetic import synth_dataset, synth_scene
+from borderwatch.tiling import tile_starts
 
 
 @settings(max_examples=200, deadline=None)

@@ -13,9 +13,9 @@ from helpers_raster import BrightBoxPredictor, exif_bytes, write_test_geotiff, w
 from typer.testing import CliRunner
 
 from borderwatch.cli import app
-from borderwatch.detector import run as run_module
 from borderwatch.detector.run import ModelHandle
-from borderwatch.detector.taxonomy import mapping_for
+from borderwatch.detector.run import driver as run_module
+from borderwatch.taxonomy import mapping_for
 
 
 @pytest.fixture

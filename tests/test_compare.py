@@ -107,10 +107,49 @@ def night(value=27, **kw):
                  unit="vehicles_per_night", **kw)
 
 
+def one_site(df: pd.DataFrame, offset: float = 0.0):
+    """FRAMES rows giving every frame of ``df`` the same footprint (shifted by ``offset`` degrees per
+    bucket: 0 is one site viewed again, 0.01 a different site each day)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    ids, geoms = [], []
+    for k, frame_ids in enumerate(df["frame_ids"]):
+        for fid in frame_ids:
+            ids.append(fid)
+            geoms.append(box(128.0 + k * offset, 41.0, 128.005 + k * offset, 41.005))
+    return gpd.GeoDataFrame({"frame_id": ids, "lon": None, "lat": None}, geometry=geoms, crs="EPSG:4326")
+
+
+def flow_verdict(df: pd.DataFrame, c: dict, offset: float = 0.0) -> pd.Series:
+    return verdict(df, c, frames=one_site(df, offset))
+
+
 def test_flow_supported_by_the_change_between_consecutive_days():
     df = counts(row("Hyesan", "car", date(2025, 9, 4), 100), row("Hyesan", "car", date(2025, 9, 5), 127))
-    r = verdict(df, night())
+    r = flow_verdict(df, night())
     assert r["verdict"] == "supported" and r["observed"] == 27
+    assert r["evidence"] == "repeated_full_coverage"
+
+
+def test_flow_needs_repeated_views_of_one_site():
+    df = counts(row("Hyesan", "car", date(2025, 9, 4), 3), row("Hyesan", "car", date(2025, 9, 5), 20))
+    moved = flow_verdict(df, night(5), offset=0.01)  # two different places on two days
+    assert moved["verdict"] == "inconclusive" and "different sites" in moved["reason"]
+    assert moved["evidence"] == "no_repeated_views"
+    unknown = verdict(df, night(5))  # no frames table: no site is known to be viewed twice
+    assert unknown["verdict"] == "inconclusive" and unknown["evidence"] == "no_repeated_views"
+
+
+def test_flow_from_photos_at_one_camera_position_never_contradicts():
+    import geopandas as gpd
+
+    df = counts(row("Hyesan", "car", date(2025, 9, 4), 5, km2=None), row("Hyesan", "car", date(2025, 9, 5), 6, km2=None))
+    ids = [f for ids in df["frame_ids"] for f in ids]
+    frames = gpd.GeoDataFrame({"frame_id": ids, "lon": [128.1, 128.1001], "lat": [41.39, 41.39]},
+                              geometry=[None, None], crs="EPSG:4326")
+    r = verdict(df, night(), frames=frames)
+    assert r["evidence"] == "repeated_views" and r["verdict"] == "inconclusive"
 
 
 def test_flow_needs_daily_counts():
@@ -121,13 +160,13 @@ def test_flow_needs_daily_counts():
 
 def test_flow_small_net_change_is_inconclusive_not_contradicted():
     df = counts(row("Hyesan", "car", date(2025, 9, 4), 100), row("Hyesan", "car", date(2025, 9, 5), 101))
-    r = verdict(df, night())
+    r = flow_verdict(df, night())
     assert r["verdict"] == "inconclusive" and "departures" in r["reason"]
 
 
 def test_flow_contradicted_when_even_the_stock_is_smaller():
     df = counts(row("Hyesan", "car", date(2025, 9, 4), 5), row("Hyesan", "car", date(2025, 9, 5), 8))
-    assert verdict(df, night())["verdict"] == "contradicted"
+    assert flow_verdict(df, night())["verdict"] == "contradicted"
 
 
 def test_flow_without_consecutive_days():

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from typer.testing import CliRunner
 
 from borderwatch.errors import ConfigError
-from borderwatch.report.config import ConfigErrors, RunConfig, load_config, parse_config
+from borderwatch.pipeline.config import ConfigErrors, RunConfig, load_config, parse_config
 
 
 def write(tmp_path: Path, text: str, name: str = "run.yaml") -> Path:
@@ -238,6 +238,6 @@ def test_cli_init_then_run_reports_all_errors(tmp_path, monkeypatch):
         counts: {by: fortnight}
     """, "bad.yaml")
     result = runner.invoke(app, ["run", str(bad)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error, as for every command: nothing was run
     assert f"{bad}:1: inputs: {tmp_path / 'nowhere'} does not exist" in result.output
     assert f"{bad}:2: counts.by:" in result.output

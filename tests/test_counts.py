@@ -12,8 +12,7 @@ import pyogrio
 import pytest
 
 from borderwatch.detector.card import ClassMetrics, Metrics, ModelCard
-from borderwatch.errors import ConfigError, InputError
-from borderwatch.geo.areas import GeoWarning
+from borderwatch.errors import ConfigError, GeoWarning, InputError
 from borderwatch.geo.calibration import ClassCalibration, interval, sample_true_counts
 from borderwatch.geo.counts import count_run
 from borderwatch.tables import COUNTS, GEOTAGGED
@@ -70,9 +69,11 @@ def quiet_count(*args, **kwargs):
         return count_run(*args, **kwargs)
 
 
-def row(counts, area, cls, bucket):
+def row(counts, area, cls, bucket, kind=None):
     hit = counts[(counts["area"] == area) & (counts["vehicle_class"] == cls) & (counts["bucket"] == bucket)]
-    assert len(hit) == 1, (area, cls, bucket, len(hit))
+    if kind is not None:
+        hit = hit[hit["frame_kind"] == kind]
+    assert len(hit) == 1, (area, cls, bucket, kind, len(hit))
     return hit.iloc[0]
 
 
@@ -80,24 +81,29 @@ def test_exact_counts_densities_and_coverage(run, squares):
     s = quiet_count(run, squares, tz="Asia/Pyongyang")
     c = s.counts
     assert list(c.columns) == COUNTS.column_names
-    car = row(c, "Hyesan", "car", "2025-09-15")
-    assert (car["raw_count"], car["count"], car["n_frames"]) == (7, 5, 3)  # a:3, b:3, photo:1; 2 repeats
+    assert set(c["bucket_by"]) == {"day"} and set(c["tz"]) == {"Asia/Pyongyang"}
+    # photos and overhead scenes of one area and day are separate rows, never added
+    car = row(c, "Hyesan", "car", "2025-09-15", "overhead")
+    assert (car["raw_count"], car["count"], car["n_frames"]) == (6, 4, 2)  # a:3, b:3; 2 repeats
     assert car["imaged_km2"] == pytest.approx(1.5, rel=1e-6)  # union of two half-overlapping km²
     assert car["area_km2"] == pytest.approx(16.0, rel=1e-6)
     assert car["coverage_fraction"] == pytest.approx(1.5 / 16.0, rel=1e-6)
-    assert car["density_per_km2"] == pytest.approx(4 / 1.5, rel=1e-6)  # the photo's car has no ground area
-    assert list(car["frame_ids"]) == ["a", "b", "p"]
+    assert car["density_per_km2"] == pytest.approx(4 / 1.5, rel=1e-6)
+    assert list(car["frame_ids"]) == ["a", "b"]
     assert car["bucket_start"] == pd.Timestamp("2025-09-14T15:00:00Z")
     assert car["bucket_end"] == pd.Timestamp("2025-09-15T15:00:00Z")
     assert car["first_seen"] == pd.Timestamp("2025-09-15T03:00:00Z")
-    assert car["last_seen"] == pd.Timestamp("2025-09-15T05:00:00Z")
+    assert car["last_seen"] == pd.Timestamp("2025-09-15T04:00:00Z")
     assert car["country"] == "KP"
-    truck = row(c, "Hyesan", "truck", "2025-09-15")
+    photo_car = row(c, "Hyesan", "car", "2025-09-15", "photo")
+    assert (photo_car["raw_count"], photo_car["count"], list(photo_car["frame_ids"])) == (1, 1, ["p"])
+    assert pd.isna(photo_car["imaged_km2"]) and pd.isna(photo_car["density_per_km2"])  # no ground area
+    truck = row(c, "Hyesan", "truck", "2025-09-15", "overhead")
     assert (truck["raw_count"], truck["count"]) == (1, 1)
-    bus = row(c, "Hyesan", "bus", "2025-09-15")
+    bus = row(c, "Hyesan", "bus", "2025-09-15", "overhead")
     assert (bus["raw_count"], bus["count"], bus["density_per_km2"]) == (0, 0, 0.0)
-    anyv = row(c, "Hyesan", "any_vehicle", "2025-09-15")
-    assert (anyv["raw_count"], anyv["count"]) == (8, 6)
+    anyv = row(c, "Hyesan", "any_vehicle", "2025-09-15", "overhead")
+    assert (anyv["raw_count"], anyv["count"]) == (7, 5)
     assert anyv["density_per_km2"] == pytest.approx(5 / 1.5)
     # the next day's empty scene still gives rows: imaged, nothing seen
     empty = row(c, "Hyesan", "any_vehicle", "2025-09-16")
@@ -109,8 +115,8 @@ def test_exact_counts_densities_and_coverage(run, squares):
     assert pd.isna(dd["imaged_km2"]) and pd.isna(dd["density_per_km2"]) and pd.isna(dd["coverage_fraction"])
     assert dd["area_km2"] == pytest.approx(4.0, rel=1e-6)
     assert dd["country"] == "CN"
-    # 6 classes for each of the 3 imaged (area, day) pairs; the failed frame counted nowhere
-    assert len(c) == 3 * 6
+    # 6 classes for each of the 4 imaged (area, kind, day): Hyesan overhead x2, Hyesan photo, Dandong photo
+    assert len(c) == 4 * 6
     assert "f" not in set(np.concatenate(c["frame_ids"].to_numpy()))
     assert s.frames_ignored == 1
     assert any("status other than ok" in w for w in s.warnings)
@@ -202,8 +208,8 @@ def test_frames_without_time_are_left_out(tmp_path, squares):
 
 def test_default_areas_are_the_gazetteer_cores(run):
     s = quiet_count(run, tz="Asia/Pyongyang")
-    car = row(s.counts, "Hyesan", "car", "2025-09-15")
-    assert car["raw_count"] == 7
+    car = row(s.counts, "Hyesan", "car", "2025-09-15", "overhead")
+    assert car["raw_count"] == 6
     assert 40 < car["area_km2"] < 16 * np.pi  # a 4 km disc minus what the Changbai core takes
     assert set(s.counts["area"]) == {"Hyesan", "Dandong"}
 
@@ -217,11 +223,12 @@ def card_with(precision, recall, n=400, classes=("car", "truck", "bus", "two_whe
 
 def test_calibrated_counts_with_a_card(run, squares):
     s = quiet_count(run, squares, tz="Asia/Pyongyang", card=card_with(0.8, 0.5))
-    car = row(s.counts, "Hyesan", "car", "2025-09-15")
-    assert car["calibrated_count"] == pytest.approx(5 * 0.8 / 0.5)
+    car = row(s.counts, "Hyesan", "car", "2025-09-15", "overhead")
+    assert car["calibrated_count"] == pytest.approx(4 * 0.8 / 0.5)
     assert car["calibrated_low"] < car["calibrated_count"] < car["calibrated_high"]
-    anyv = row(s.counts, "Hyesan", "any_vehicle", "2025-09-15")
-    assert anyv["calibrated_count"] == pytest.approx(6 * 0.8 / 0.5)
+    assert car["calibration"].startswith("card test-model: car precision 0.80, recall 0.50")
+    anyv = row(s.counts, "Hyesan", "any_vehicle", "2025-09-15", "overhead")
+    assert anyv["calibrated_count"] == pytest.approx(5 * 0.8 / 0.5)
     assert anyv["calibrated_low"] < anyv["calibrated_count"] < anyv["calibrated_high"]
     # same seed, same interval
     again = quiet_count(run, squares, tz="Asia/Pyongyang", card=card_with(0.8, 0.5))
@@ -229,10 +236,13 @@ def test_calibrated_counts_with_a_card(run, squares):
     # no card, or a card without the class: null
     none = quiet_count(run, squares, tz="Asia/Pyongyang")
     assert none.counts["calibrated_count"].isna().all()
+    assert none.counts["calibration"].str.startswith("not calibrated: no model card found").all()
     only_car = quiet_count(run, squares, tz="Asia/Pyongyang", card=card_with(0.8, 0.5, classes=("car",)))
-    assert pd.isna(row(only_car.counts, "Hyesan", "truck", "2025-09-15")["calibrated_count"])
+    truck = row(only_car.counts, "Hyesan", "truck", "2025-09-15", "overhead")
+    assert pd.isna(truck["calibrated_count"]) and "no measured precision/recall for truck" in truck["calibration"]
     # a truck was seen and nobody measured trucks: the sum over classes cannot be calibrated
-    assert pd.isna(row(only_car.counts, "Hyesan", "any_vehicle", "2025-09-15")["calibrated_count"])
+    anyv = row(only_car.counts, "Hyesan", "any_vehicle", "2025-09-15", "overhead")
+    assert pd.isna(anyv["calibrated_count"]) and "truck detected here without figures" in anyv["calibration"]
 
 
 def test_card_found_from_run_json(tmp_path, squares, monkeypatch):
@@ -248,7 +258,7 @@ def test_card_found_from_run_json(tmp_path, squares, monkeypatch):
     run_dir = write_run(tmp_path / "r", frames, dets, run_json={"model": {"name": "other-name", "sha256": "CD" * 32}})
     s = quiet_count(run_dir, squares, tz="Asia/Pyongyang")
     assert s.card == "test-model"
-    assert row(s.counts, "Hyesan", "car", "2025-09-15")["calibrated_count"] == pytest.approx(5 * 0.9 / 0.6)
+    assert row(s.counts, "Hyesan", "car", "2025-09-15", "overhead")["calibrated_count"] == pytest.approx(4 * 0.9 / 0.6)
     (run_dir / "run.json").write_text("{broken")
     s2 = quiet_count(run_dir, squares, tz="Asia/Pyongyang")
     assert s2.card is None and any("run.json" in w for w in s2.warnings)
@@ -284,8 +294,8 @@ def test_outputs_gpkg_csv_geojson(run, squares):
     assert len(det) == 10 and det.crs.to_epsg() == 4326
     cnt = gpd.read_file(gpkg, layer="counts")
     assert len(cnt) == len(s.counts)
-    hy = cnt[(cnt["area"] == "Hyesan") & (cnt["vehicle_class"] == "car") & (cnt["bucket"] == "2025-09-15")].iloc[0]
-    assert hy["frame_ids"] == "a;b;p"
+    hy = cnt[(cnt["area"] == "Hyesan") & (cnt["vehicle_class"] == "car") & (cnt["bucket"] == "2025-09-15")]
+    assert sorted(hy["frame_ids"]) == ["a;b", "p"]  # overhead and photo rows
     assert not cnt.geometry.isna().any()
     assert len(gpd.read_file(gpkg, layer="footprints")) == 3  # a, b, e (the failed frame is left out)
     assert len(gpd.read_file(gpkg, layer="areas")) == 2

@@ -118,8 +118,7 @@ def _resume_and_compare(out: Path, world, finished: int) -> None:
     _same_as_reference(out, world)
     leftovers = [p.name for p in out.rglob(".*.part")]
     assert leftovers == []  # the resumed run removed the killed run's temporaries
-    records = list((out / "parts").glob("*.failed.json"))
-    assert len(records) == 1  # the corrupt file's, and no stale record of a frame that finished
+    assert not list((out / "parts").glob("*.failed.json"))  # failures are rows of frames.parquet, not files
 
 
 WRITE_CHUNKS, WRITE_PAUSE = 4, 0.01

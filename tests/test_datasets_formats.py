@@ -24,7 +24,7 @@ from borderwatch.datasets.formats import (
 from borderwatch.datasets.model import LabeledDataset
 from borderwatch.datasets.remap import remap
 from borderwatch.datasets.synthetic import synth_dataset
-from borderwatch.detector.taxonomy import CLASSES, mapping_for
+from borderwatch.taxonomy import CLASSES, mapping_for
 
 
 @pytest.fixture(scope="module")

@@ -87,6 +87,7 @@ def test_zone_names_and_offsets():
     assert zone("+09:00").utcoffset(None) == timedelta(hours=9)
     assert zone("Asia/Pyongyang").utcoffset(datetime(2025, 1, 1)) == timedelta(hours=9)
     assert parse_offset("-0530") == timezone(-timedelta(hours=5, minutes=30))
-    assert parse_offset("+25:00") is None
+    with pytest.raises(ValueError, match=r"invalid UTC offset '\+25:00'"):  # never read as UTC instead
+        parse_offset("+25:00")
     with pytest.raises(ConfigError, match="unknown time zone"):
         zone("Mars/Olympus")

@@ -32,8 +32,10 @@ def test_count_writes_the_outputs(tmp_path):
     counts = pd.read_parquet(run_dir / "counts.parquet")
     assert set(counts["area"]) == {"Hyesan", "Dandong"}
     assert set(counts["bucket"]) == {"2025-W38"}
-    hy = counts[(counts["area"] == "Hyesan") & (counts["vehicle_class"] == "any_vehicle")].iloc[0]
-    assert (hy["raw_count"], hy["count"], hy["n_frames"]) == (8, 6, 4)
+    hy = counts[(counts["area"] == "Hyesan") & (counts["vehicle_class"] == "any_vehicle")
+                & (counts["frame_kind"] == "overhead")].iloc[0]
+    assert (hy["raw_count"], hy["count"], hy["n_frames"]) == (7, 5, 3)  # the photo of Hyesan is a row of its own
+    assert set(counts["bucket_by"]) == {"week"} and set(counts["tz"]) == {"Asia/Pyongyang"}
     assert (run_dir / "borderwatch.gpkg").exists() and (run_dir / "geojson" / "counts.geojson").exists()
     assert "status other than ok" in result.output  # warnings print even with -q
 

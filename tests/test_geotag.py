@@ -8,7 +8,8 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from borderwatch.geo.areas import GeoWarning, load_areas
+from borderwatch.errors import GeoWarning
+from borderwatch.geo.areas import load_areas
 from borderwatch.geo.gazetteer import load_gazetteer
 from borderwatch.geo.geotag import box_centres, frame_areas, geotag, locate_points
 from tests.helpers_geo import (

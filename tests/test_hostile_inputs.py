@@ -294,7 +294,7 @@ def test_claims_command_on_every_bad_article(tmp_path):
 
 @pytest.mark.parametrize("case", _params(CONFIG_CASES))
 def test_config_case(case: Case, tmp_path):
-    from borderwatch.report.config import load_config
+    from borderwatch.pipeline.config import load_config
 
     path = case.build(tmp_path)
     with pytest.raises(ConfigError) as err:
@@ -314,7 +314,7 @@ def test_run_command_with_a_config_of_wrong_types(tmp_path):
 
 
 def test_engine_ray_is_accepted_in_the_run_config(tmp_path):
-    from borderwatch.report.config import parse_config
+    from borderwatch.pipeline.config import parse_config
 
     (tmp_path / "imagery").mkdir()
     config = parse_config("inputs: imagery/\nengine: ray\nray_address: auto\n", base_dir=tmp_path)
@@ -322,7 +322,7 @@ def test_engine_ray_is_accepted_in_the_run_config(tmp_path):
 
 
 def test_ray_workers_is_accepted_in_the_run_config(tmp_path):
-    from borderwatch.report.config import ConfigErrors, parse_config
+    from borderwatch.pipeline.config import ConfigErrors, parse_config
 
     (tmp_path / "imagery").mkdir()
     config = parse_config("inputs: imagery/\nengine: ray\nray_workers: 2\n", base_dir=tmp_path)

@@ -152,7 +152,7 @@ def scenario(tmp_path):
 
 
 def run(config: Path, predictor: BlobPredictor, **kwargs):
-    from borderwatch.report.pipeline import run_pipeline
+    from borderwatch.pipeline.runner import run_pipeline
 
     return run_pipeline(config, quiet=True, models={"photo": handle(predictor), "overhead": handle(predictor)},
                         **kwargs)
@@ -219,7 +219,7 @@ def test_run_end_to_end_then_only_what_changed(scenario):
 
 @pytest.mark.slow
 def test_failing_stage_keeps_earlier_outputs_and_names_itself(scenario):
-    from borderwatch.report.pipeline import StageFailed
+    from borderwatch.pipeline.runner import StageFailed
 
     run_dir = scenario.parent / "run"
     model = BlobPredictor()
@@ -245,13 +245,14 @@ def test_failing_stage_keeps_earlier_outputs_and_names_itself(scenario):
 @pytest.mark.slow
 def test_a_model_per_kind_of_frame(scenario):
     """Photos go to the photo model and rasters to the overhead model; the tables name the user's files."""
-    from borderwatch.report.pipeline import run_pipeline
+    from borderwatch.pipeline.runner import run_pipeline
 
     run_dir = scenario.parent / "run"
     # claims from a claims file instead of articles
     (scenario.parent / "my_claims.json").write_text(json.dumps([
-        {"quote": "12 cars in Hyesan", "place": "Hyesan", "vehicle_class": "car", "kind": "count", "value": 12,
-         "unit": "vehicles", "period_start": "2025-09-16", "period_end": "2025-09-16"}]), encoding="utf-8")
+        # a lower bound: the rasters cover part of Hyesan, where an exact count cannot be confirmed
+        {"quote": "at least 10 cars in Hyesan", "place": "Hyesan", "vehicle_class": "car", "kind": "lower_bound",
+         "low": 10, "unit": "vehicles", "period_start": "2025-09-16", "period_end": "2025-09-16"}]), encoding="utf-8")
     text = scenario.read_text().replace("articles: [articles]", "claims: my_claims.json")
     scenario.write_text(text)
     photo, overhead = BlobPredictor("photo-model"), BlobPredictor("overhead-model")
@@ -278,7 +279,7 @@ def test_a_model_per_kind_of_frame(scenario):
 
 def test_unknown_model_is_a_config_error_on_its_line(scenario):
     from borderwatch.errors import ConfigError
-    from borderwatch.report.pipeline import run_pipeline
+    from borderwatch.pipeline.runner import run_pipeline
 
     with pytest.raises(ConfigError) as info:
         run_pipeline(scenario, quiet=True)  # no stand-in: the registry is asked for "stand-in"
@@ -292,7 +293,7 @@ def test_cli_run_prints_where_the_report_is(scenario, monkeypatch):
     from typer.testing import CliRunner
 
     from borderwatch.cli import app
-    from borderwatch.report import pipeline
+    from borderwatch.pipeline import runner as pipeline
 
     real = pipeline.run_pipeline
 
@@ -312,7 +313,7 @@ def test_cli_run_prints_where_the_report_is(scenario, monkeypatch):
 
 
 def test_demo_without_samples_says_what_to_do(tmp_path, monkeypatch):
-    from borderwatch.report.demo import DemoUnavailable, prepare_demo
+    from borderwatch.pipeline.demo import DemoUnavailable, prepare_demo
 
     monkeypatch.delenv("BORDERWATCH_SAMPLES", raising=False)
     monkeypatch.setenv("BORDERWATCH_CACHE", str(tmp_path / "cache"))
@@ -329,7 +330,7 @@ def test_demo_without_samples_says_what_to_do(tmp_path, monkeypatch):
 def test_demo_sample_pack_is_checked_by_sha256(tmp_path, monkeypatch):
     import hashlib
 
-    from borderwatch.report import demo
+    from borderwatch.pipeline import demo
 
     source = tmp_path / "upstream.jpg"
     source.write_bytes(b"sample bytes")
@@ -350,7 +351,7 @@ def test_demo_places_rasters_in_border_cities(tmp_path):
     import rasterio
     from pyproj import Transformer
 
-    from borderwatch.report.demo import place_raster
+    from borderwatch.pipeline.demo import place_raster
 
     source = tmp_path / "usa.tif"
     import rasterio.transform
@@ -374,7 +375,7 @@ def test_demo_places_rasters_in_border_cities(tmp_path):
 @pytest.mark.shared
 @pytest.mark.slow
 def test_demo_on_shared_samples(shared_dir, tmp_path, monkeypatch):
-    from borderwatch.report.demo import run_demo
+    from borderwatch.pipeline.demo import run_demo
 
     monkeypatch.setenv("BORDERWATCH_SAMPLES", str(shared_dir / "data"))
     monkeypatch.setenv("BORDERWATCH_MODELS", str(shared_dir / "models"))

@@ -65,7 +65,9 @@ def test_local_card_and_file_resolve_by_name(tmp_path):
     models = tmp_path / "models"
     card(models, "mine", file="mine.pt", sha256=PAYLOAD_SHA)
     (models / "mine.pt").write_bytes(PAYLOAD)
-    r = resolve_model("mine", models_dir=models)
+    with pytest.raises(UntrustedWeightsError):  # a card outside models/ describes the file, it does not vouch
+        resolve_model("mine", models_dir=models)
+    r = resolve_model("mine", models_dir=models, trust_weights=True)
     assert (r.name, r.format, r.sha256, r.origin, r.trusted) == ("mine", "pt", PAYLOAD_SHA, "models_dir", True)
     assert r.path == models / "mine.pt"
     assert r.mapping.map("motorcycle") == "two_wheeler"
@@ -76,7 +78,7 @@ def test_env_models_dir_is_searched(tmp_path, monkeypatch):
     card(models, "envmodel", file="w.pt", sha256=PAYLOAD_SHA)
     (models / "w.pt").write_bytes(PAYLOAD)
     monkeypatch.setenv("BORDERWATCH_MODELS", str(models))
-    assert resolve_model("envmodel").path == models / "w.pt"
+    assert resolve_model("envmodel", trust_weights=True).path == models / "w.pt"
 
 
 def test_models_dir_argument_comes_before_the_environment(tmp_path, monkeypatch):
@@ -85,7 +87,7 @@ def test_models_dir_argument_comes_before_the_environment(tmp_path, monkeypatch)
         card(folder, "dup", file="w.pt", sha256=PAYLOAD_SHA)
         (folder / "w.pt").write_bytes(PAYLOAD)
     monkeypatch.setenv("BORDERWATCH_MODELS", str(second))
-    assert resolve_model("dup", models_dir=first).path == first / "w.pt"
+    assert resolve_model("dup", models_dir=first, trust_weights=True).path == first / "w.pt"
 
 
 def test_explicit_path_picks_up_a_card_with_its_sha(tmp_path):
@@ -94,7 +96,7 @@ def test_explicit_path_picks_up_a_card_with_its_sha(tmp_path):
     weights = tmp_path / "somewhere" / "copy.pt"
     weights.parent.mkdir()
     weights.write_bytes(PAYLOAD)
-    r = resolve_model(str(weights), models_dir=models)
+    r = resolve_model(str(weights), models_dir=models, trust_weights=True)
     assert r.trusted and r.card is not None and r.card.name == "known" and r.origin == "path"
     assert r.mapping.map("van") == "car"
 
@@ -131,11 +133,11 @@ def test_download_checks_sha_then_the_cache_is_reused(tmp_path, monkeypatch):
     card(models, "remote", file="remote.pt", url="https://example.invalid/remote.pt", sha256=PAYLOAD_SHA)
     calls: list = []
     monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen(PAYLOAD, calls))
-    r = resolve_model("remote", models_dir=models)
+    r = resolve_model("remote", models_dir=models, trust_weights=True)
     assert r.origin == "download" and r.trusted
     assert r.path == tmp_path / "cache" / "models" / "remote.pt"
     assert r.path.read_bytes() == PAYLOAD
-    again = resolve_model("remote", models_dir=models)
+    again = resolve_model("remote", models_dir=models, trust_weights=True)
     assert again.origin == "cache" and len(calls) == 1
 
 
@@ -225,7 +227,7 @@ def test_a_broken_card_does_not_hide_the_others(tmp_path):
     problems: list = []
     assert [e.card.name for e in list_models(models, problems) if e.card_path.parent == models] == ["fine"]
     assert len(problems) == 1 and "broken.yaml" in str(problems[0])
-    assert resolve_model("fine", models_dir=models).name == "fine"
+    assert resolve_model("fine", models_dir=models, trust_weights=True).name == "fine"
     with pytest.raises(InputError, match="broken.yaml.*format"):
         resolve_model("broken", models_dir=models)
 

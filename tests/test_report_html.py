@@ -55,7 +55,8 @@ def make_run(root: Path, n_days: int = 3) -> Path:
     from PIL import Image
     from shapely.geometry import Point, box
 
-    from borderwatch.atomic import write_json, write_parquet
+    from borderwatch.atomic import write_json
+    from borderwatch.geoparquet import write_frame as write_parquet
 
     run = root / "run"
     data = root / "data"
@@ -177,6 +178,8 @@ def make_run(root: Path, n_days: int = 3) -> Path:
         per_file[c["source_file"]] = index + 1
         comp.append(dict(claim_id=f"{c['source_file']}#{index}", **{f: c[f] for f in T.CLAIMS_FIELDS},
                          source_file=c["source_file"], url=c["url"], verdict=verdict, reason=reason,
+                         evidence="partial_coverage" if fids else "none",
+                         calibration="card test-overhead at 0.3 m, threshold 0.38" if fids else None,
                          window_start=pd.Timestamp(c["period_start"] or "2025-09-14", tz="UTC") - pd.Timedelta(days=1),
                          window_end=pd.Timestamp(c["period_end"] or "2025-09-16", tz="UTC") + pd.Timedelta(days=2),
                          observed=observed, observed_calibrated=None if observed is None else observed * 1.1,

@@ -26,8 +26,8 @@ from pyproj import Transformer
 
 from borderwatch.detector.run import DetectConfig, ModelHandle, RunInterrupted, detect, part_path
 from borderwatch.detector.sliced import SliceParams
-from borderwatch.detector.taxonomy import mapping_for
 from borderwatch.tables import DETECTIONS, FRAMES
+from borderwatch.taxonomy import mapping_for
 
 CAR, PERSON, ZEPPELIN = 0, 1, 2
 NAMES = {CAR: "car", PERSON: "person", ZEPPELIN: "zeppelin"}
@@ -334,20 +334,22 @@ def test_interrupted_rerun_leaves_the_previous_results_intact(tmp_path):
     assert before == after
 
 
-def test_failed_frame_leaves_a_failure_record_and_is_retried(tmp_path):
+def test_failed_frame_is_a_row_of_the_failures_table_and_is_retried(tmp_path):
+    import pyarrow.parquet as pq
+
     bad = tmp_path / "in"
     bad.mkdir()
     write_test_geotiff(bad / "nocrs.tif", crs=None)
     _, model = _model()
     summary = detect([bad], tmp_path / "run", _config(), quiet=True, model=model)
-    records = list((tmp_path / "run" / "parts").glob("*.failed.json"))
-    assert summary.failed == 1 and len(records) == 1
-    assert "no CRS" in json.loads(records[0].read_text())["error"]
-    # Declared a photo in a manifest, the same file now succeeds; its failure record goes away.
+    frames = pq.read_table(tmp_path / "run" / "frames.parquet").to_pandas()
+    assert summary.failed == 1 and list(frames.status) == ["failed"] and "no CRS" in frames.error.iloc[0]
+    assert not list((tmp_path / "run" / "parts").iterdir())  # no file per failure
+    # Declared a photo in a manifest, the same file now succeeds; its failed row goes away.
     (bad / "m.csv").write_text("path,kind\nnocrs.tif,photo\n")
     summary = detect([bad / "m.csv"], tmp_path / "run", _config(), quiet=True, model=model)
     assert summary.exit_code == 0
-    assert not list((tmp_path / "run" / "parts").glob("*.failed.json"))
+    assert list(pq.read_table(tmp_path / "run" / "frames.parquet").to_pandas().status) == ["ok"]
 
 
 def test_part_files_are_keyed_by_frame_and_params(tmp_path):

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from borderwatch.detector.sliced import SliceParams, SliceStats, detect_source
-from borderwatch.detector.tiling import axis_starts, stride_for
 from borderwatch.detector.types import Detections, Predictor, TileData, TileSource, Window
+from borderwatch.tiling import axis_starts, stride_for
 
 
 class ArraySource:

@@ -14,7 +14,7 @@ from borderwatch.datasets.synthetic import (
     synth_dataset,
     synth_scene,
 )
-from borderwatch.detector.taxonomy import CLASSES
+from borderwatch.taxonomy import CLASSES
 
 
 def test_same_seed_same_scene():

@@ -6,7 +6,8 @@ import pytest
 
 from borderwatch.detector.card import ModelCard
 from borderwatch.detector.registry import card_mapping
-from borderwatch.detector.taxonomy import (
+from borderwatch.errors import InputError
+from borderwatch.taxonomy import (
     CLASSES,
     SOURCES,
     ClassMapping,
@@ -15,7 +16,6 @@ from borderwatch.detector.taxonomy import (
     load_mapping_file,
     mapping_for,
 )
-from borderwatch.errors import InputError
 
 
 def test_every_table_maps_into_the_taxonomy():

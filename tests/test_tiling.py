@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from borderwatch.detector.tiling import axis_starts, count_windows, iter_windows, stride_for, window_grid
+from borderwatch.tiling import axis_starts, count_windows, iter_windows, stride_for, window_grid
 
 frames = st.integers(min_value=1, max_value=3000)
 tiles = st.integers(min_value=16, max_value=1024)

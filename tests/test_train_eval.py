@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from borderwatch.boxes import iou_matrix as box_iou
 from borderwatch.datasets.formats import write_yolo
 from borderwatch.datasets.synthetic import synth_dataset
 from borderwatch.detector.card import load_card
-from borderwatch.detector.evaluation import box_iou, match, owned_intervals
 from borderwatch.errors import InputError, UntrustedWeightsError
+from borderwatch.training.evaluation import match, owned_intervals
 
 
 def test_match_greedy_by_score_one_truth_once():
@@ -46,7 +47,7 @@ def test_owned_intervals_partition_the_axis(length, size, overlap):
 
 def test_count_threshold_matches_total():
     from borderwatch.datasets.model import LabeledImage
-    from borderwatch.detector.evaluation import Prediction, count_threshold
+    from borderwatch.training.evaluation import Prediction, count_threshold
 
     im = LabeledImage("a", 10, 10, boxes=np.zeros((3, 4)), labels=[0, 0, 0])
     pred = Prediction(np.zeros((5, 4)), np.zeros(5, dtype=int), np.array([0.9, 0.2, 0.7, 0.4, 0.05]))
@@ -56,7 +57,7 @@ def test_count_threshold_matches_total():
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
-    from borderwatch.detector.training import train
+    from borderwatch.training.trainer import train
 
     root = tmp_path_factory.mktemp("train")
     ds = synth_dataset(8, seed=31, size=128, gsd_m=0.1, n_vehicles=(2, 5), classes=("car", "truck"))
@@ -69,7 +70,7 @@ def tiny_run(tmp_path_factory):
 
 @pytest.mark.slow
 def test_two_epoch_training_produces_loadable_model_and_card(tiny_run):
-    from borderwatch.detector.evaluation import evaluate, write_model_card
+    from borderwatch.training.evaluation import evaluate, write_model_card
 
     root, data, result = tiny_run
     assert result.last is not None and result.last.is_file()
@@ -119,7 +120,7 @@ def test_resume_continues_the_run(tiny_run):
 
     import torch
 
-    from borderwatch.detector.training import train
+    from borderwatch.training.trainer import train
 
     root, data, result = tiny_run
     weights = root / "runs" / "tiny" / "weights"
@@ -137,7 +138,7 @@ def test_resume_continues_the_run(tiny_run):
 
 
 def test_train_refuses_missing_data(tmp_path):
-    from borderwatch.detector.training import train
+    from borderwatch.training.trainer import train
 
     with pytest.raises(InputError):
         train(tmp_path / "missing.yaml", out_dir=tmp_path)
@@ -146,7 +147,7 @@ def test_train_refuses_missing_data(tmp_path):
 
 
 def test_pick_device():
-    from borderwatch.detector.training import pick_device
+    from borderwatch.training.trainer import pick_device
 
     assert pick_device("cpu") == "cpu"
     assert pick_device("auto") in ("cpu", "0", "mps")

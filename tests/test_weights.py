@@ -11,7 +11,6 @@ from conftest import shared_path
 
 from borderwatch.detector.predictor import load_predictor
 from borderwatch.detector.registry import ResolvedModel, resolve_model
-from borderwatch.detector.taxonomy import guess_mapping
 from borderwatch.detector.weights import (
     detect_format,
     ensure_loadable,
@@ -21,6 +20,7 @@ from borderwatch.detector.weights import (
     sha256_of,
 )
 from borderwatch.errors import ConfigError, InputError, UntrustedWeightsError
+from borderwatch.taxonomy import guess_mapping
 
 
 class Payload:
@@ -185,7 +185,8 @@ def test_int8_export_needs_calibration_images(tmp_path):
     from borderwatch.detector.weights import export_int8_for_cpu
 
     weights, marker = malicious(tmp_path)
-    resolved = ResolvedModel("evil", weights, "pt", sha256_of(weights), None, guess_mapping(()), trusted=True)
+    resolved = ResolvedModel("evil", weights, "pt", sha256_of(weights), None, guess_mapping(()), trusted=True,
+                             trust_given=True)  # as with --trust-weights: the calibration check comes next
     with pytest.raises(ConfigError, match="calibration images"):
         export_int8_for_cpu(resolved, None, imgsz=64, batch=1, cache_dir=tmp_path / "cache")
     assert not marker.exists()

@@ -20,12 +20,22 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from borderwatch.claims.dates import Reference, date_from_url, date_lines, parse_date_text, parse_hint
+from borderwatch.claims.dates import (
+    Reference,
+    date_from_url,
+    date_lines,
+    find_dateline,
+    parse_date_text,
+    parse_hint,
+)
 from borderwatch.claims.htmltext import html_to_text
 from borderwatch.errors import InputError, one_line
 
 SUFFIXES = (".json", ".txt", ".md", ".markdown", ".html", ".htm")
 MAX_BYTES = 2_000_000  # an article is text; a file bigger than this is not one
+# Publication years a news report can have; a date outside (year 1, 9999: a placeholder or a typo)
+# is ignored with a note, since dates near the ends of the calendar break date arithmetic.
+PLAUSIBLE_YEARS = (1900, 2100)
 
 
 @dataclass
@@ -44,6 +54,7 @@ class Article:
     encoding: str = "utf-8"
     reference: Reference | None = None  # the publication date the text is resolved against
     year_hint: date | None = None  # a weak date that only supplies years to month-day dates
+    dateline_city: str | None = None  # "DANDONG, China, Aug. 16 (Yonhap)": where the report was filed
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -227,15 +238,34 @@ def _parse_published(value: str | None, tz: str | None = None) -> Reference | No
 
 def resolve_dates(article: Article, tz: str | None = None) -> Article:
     """Fill ``reference`` and ``year_hint`` from metadata, bylines, hints and the URL, in that order."""
-    ref = _parse_published(article.published, tz)
-    if article.published and ref is None:
+    try:
+        ref = _parse_published(article.published, tz)
+    except (ValueError, OverflowError):
+        ref = None
+    if ref is not None and not _plausible_date(ref):
+        article.notes.append(f"published date {article.published!r} is outside {PLAUSIBLE_YEARS[0]}-"
+                             f"{PLAUSIBLE_YEARS[1]}; ignored")
+        ref = None
+    elif article.published and ref is None:
         article.notes.append(f"unreadable published date {article.published!r}")
-    lines = date_lines(article.text)
+    lines = [d for d in date_lines(article.text) if PLAUSIBLE_YEARS[0] <= d.date.year <= PLAUSIBLE_YEARS[1]]
     strong = [d for d in lines if d.strong]
     weak = [d for d in lines if d not in strong]
     if ref is None and strong:
         ref = Reference.day(strong[0].date, "text")
         article.notes.append(f"publication date from the text: {strong[0].line!r}")
+    dateline = find_dateline(article.text)
+    if dateline is not None:
+        article.dateline_city = dateline.city
+    if ref is None and dateline is not None:
+        # the dateline's day, with its year or the year a hint or the URL gives
+        weak_ref = parse_hint(article.published_hint) or date_from_url(article.url)
+        year = dateline.year or (weak_ref.end.year if weak_ref else None)
+        if year and PLAUSIBLE_YEARS[0] <= year <= PLAUSIBLE_YEARS[1]:
+            d = date(year, dateline.month, dateline.day)
+            if weak_ref is None or dateline.year or weak_ref.start <= d <= weak_ref.end:
+                ref = Reference.day(d, "text")
+                article.notes.append(f"publication date from the dateline ({d.isoformat()})")
     if ref is None and article.published_hint:
         ref = parse_hint(article.published_hint)
         if ref:
@@ -250,6 +280,10 @@ def resolve_dates(article: Article, tz: str | None = None) -> Article:
     elif ref is not None:
         article.year_hint = ref.end
     return article
+
+
+def _plausible_date(ref: Reference) -> bool:
+    return PLAUSIBLE_YEARS[0] <= ref.start.year and ref.end.year <= PLAUSIBLE_YEARS[1]
 
 
 def check_tz(tz: str | None) -> str | None:
@@ -299,7 +333,14 @@ def load_article_file(path: str | Path, tz: str | None = None) -> list[Article]:
             raise InputError("article has no text", path)
         articles = [Article(path.name, str(path), body, url=meta.get("url"), publisher=meta.get("publisher"),
                             title=meta.get("title"), published=meta.get("published"), encoding=encoding)]
-    return [resolve_dates(a, tz) for a in articles]
+    out = []
+    for a in articles:  # one article's odd dates must not cost the others in the file
+        try:
+            out.append(resolve_dates(a, tz))
+        except (ValueError, OverflowError) as exc:
+            a.notes.append(f"dates not resolved: {one_line(exc)}")
+            out.append(a)
+    return out
 
 
 def article_files(inputs: Iterable[str | Path]) -> Iterator[Path]:

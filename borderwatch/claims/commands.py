@@ -49,22 +49,33 @@ def claims_command(
     out: list[dict] = []
     failed = 0
     n_articles = 0
+    failed_articles = 0
     for f in track(files, "Reading articles", total=len(files), quiet=quiet):
         try:
             arts = load_article_file(f, tz)
-            for art in arts:
-                claims = [c.to_dict() for c in extract_claims(art, gazetteer) if c.confidence >= min_confidence]
-                out.extend(claims)
-                n_articles += 1
         except InputError as exc:
             failed += 1
             _warning(str(exc))
-        except Exception as exc:  # noqa: BLE001 - one bad article must not stop the batch
+            continue
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
             failed += 1
             _warning(f"{f}: {one_line(exc)}")
+            continue
+        for art in arts:
+            # one article's failure is that article's line ("list.json#2: ..."); the file's others go on
+            label = f"{f}{art.source_file[len(f.name):]}"
+            try:
+                claims = [c.to_dict() for c in extract_claims(art, gazetteer) if c.confidence >= min_confidence]
+            except Exception as exc:  # noqa: BLE001 - one bad article must not stop the batch
+                failed_articles += 1
+                _warning(f"{label}: {one_line(exc)}")
+                continue
+            out.extend(claims)
+            n_articles += 1
     write_json(output, out)
-    say(f"{len(out)} claims from {n_articles} article(s) -> {output}" + (f"; {failed} file(s) failed" if failed else ""), quiet)
-    if failed:
+    problems = [f"{n} {what} failed" for n, what in ((failed, "file(s)"), (failed_articles, "article(s)")) if n]
+    say(f"{len(out)} claims from {n_articles} article(s) -> {output}" + "".join(f"; {p}" for p in problems), quiet)
+    if failed or failed_articles:
         raise typer.Exit(1)
 
 
@@ -78,8 +89,8 @@ def compare_command(
     alpha: Annotated[float, typer.Option("--alpha", min=0.0, max=1.0, help="Significance level of trend tests.")] = 0.05,
     min_coverage: Annotated[float, typer.Option("--min-coverage", min=0.0, max=1.0,
                                                 help="Area coverage needed before missing vehicles count against a claim.")] = 0.8,
-    tz: Annotated[str, typer.Option("--tz", help="Time zone of the claims' calendar days (use the one the counts "
-                                    "were bucketed in).")] = "UTC",
+    tz: Annotated[str | None, typer.Option("--tz", help="Time zone of the claims' calendar days (default: the one "
+                                           "the counts were made in, as counts.parquet records it).")] = None,
     quiet: Quiet = False,
 ) -> None:
     """Judge each claim against the counts: supported, contradicted, inconclusive or not_testable.

@@ -5,29 +5,33 @@ canonical name), its class (``any_vehicle`` rows, or the sum over classes when a
 and the buckets that overlap its period widened by ``tolerance_days`` on each side (the window).
 
 Verdicts: ``supported``, ``contradicted``, ``inconclusive`` (imagery exists but cannot decide) and
-``not_testable`` (prices, attributes such as used/new or licence plates, no place, no period, no
-imagery of that place in the window). Semantics per kind:
+``not_testable`` (prices, attributes such as used/new or licence plates, no place, no period, a date
+no imagery can have, no imagery of that place in the window). Which verdict each kind of evidence
+may give each kind of claim is the table of ``claims.rules`` (also in the README); every row names
+the evidence it rests on (``evidence``) and what its figures rest on (``calibration``). Rows counted
+from georeferenced frames (``imaged_km2`` > 0) are coverage; the others are photos with a place.
+Coverage and photos are judged apart and combined: a decisive verdict wins, two that disagree leave
+the claim inconclusive. Semantics per kind:
 
-- stock (count, range, lower_bound, upper_bound, approximate; unit ``vehicles``): the claim is
-  about how many vehicles were there at some moment, so the bucket with the most vehicles in the
-  window is the evidence. Its calibrated 90% interval (raw count when the model card has no
-  calibration) is compared with the claimed interval (count +- ``value_tolerance``; approximate
-  +- 1.5x that): inside -> supported, disjoint -> contradicted, straddling -> inconclusive. Fewer
-  vehicles than a lower bound only contradicts when the area was imaged (coverage >=
-  ``min_coverage``): an unimaged part may hold the rest.
-- flow (unit ``vehicles_per_night`` / ``_per_day`` / ``_per_week`` / ``_per_month``): the change
-  between consecutive buckets one unit apart; needs buckets no longer than the unit. The net change
-  is arrivals minus departures, so it only supports a claimed inflow; it contradicts one when even
-  the stock on the later date is smaller than the claimed inflow.
+- stock (count, range, lower_bound, upper_bound, approximate; unit ``vehicles``): how many vehicles
+  were there at some moment, so the bucket with the most vehicles in the window is the evidence. Its
+  calibrated 90% interval (raw count when the model card has no figures) is compared with the
+  claimed interval (count +- ``value_tolerance``; approximate +- 1.5x that). With coverage >=
+  ``min_coverage``: inside -> supported, disjoint -> contradicted, straddling -> inconclusive.
+  With less, or photos, the unseen vehicles are unknown: a lower bound can be met, and (coverage
+  only) more vehicles than claimed contradicts; nothing else decides.
+- flow (unit ``vehicles_per_night`` / ``_per_day`` / ...): the change between buckets one unit apart
+  that view the same site (``rules.SiteIndex``: same footprint or camera position). The net change is
+  arrivals minus departures, so a rise supports a claimed inflow; with full coverage it contradicts
+  one when even the later stock is smaller than the claimed inflow.
 - trend (increase, decrease, stable, halted, resumed): the count rate before the claim's period
-  against the rate in it, per km2 imaged (per bucket for photos), by the exact conditional test of
-  two Poisson rates at level ``alpha`` (``stats.compare_rates``). Trends about prices or demand
-  are not testable.
-- presence / absence: any bucket with at least ``presence_min`` vehicles supports presence;
-  none with full coverage contradicts it. Absence holds when no bucket has more than
-  ``absence_max`` vehicles and coverage is at least ``min_coverage`` (else inconclusive).
-- proportion (unit ``class_share``): the class's share of all vehicles in the window with a
-  Clopper-Pearson 90% interval, against the claimed share.
+  against the rate in it, per km2 imaged, by the exact conditional test of two Poisson rates at level
+  ``alpha`` (``stats.compare_rates``); needs georeferenced coverage on both sides within a factor
+  ``rules.COMPARABLE_FACTOR`` per bucket. Trends about prices or demand are not testable.
+- presence / absence: a bucket with at least ``presence_min`` vehicles supports presence (and
+  contradicts absence); none seen decides only with coverage >= ``min_coverage``.
+- proportion (unit ``class_share``): the class's share of the vehicles in georeferenced coverage in
+  the window, with a Clopper-Pearson 90% interval, against the claimed share.
 """
 
 from __future__ import annotations
@@ -39,16 +43,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from borderwatch.claims.stats import clopper_pearson, compare_rates
+from borderwatch.claims.rules import (
+    COMPARABLE_FACTOR,
+    FLOW_DAYS,
+    STOCK_KINDS,
+    UNTESTABLE_UNITS,
+    SiteIndex,
+    claim_interval,
+    claim_kind,
+)
+from borderwatch.claims.stats import clopper_pearson, compare_rates, percent
 from borderwatch.errors import InputError
 from borderwatch.tables import CLAIMS_FIELDS, COMPARISONS, COUNTS
 
 ANY = "any_vehicle"
-STOCK_KINDS = ("count", "range", "lower_bound", "upper_bound", "approximate")
-FLOW_DAYS = {"vehicles_per_night": 1, "vehicles_per_day": 1, "vehicles_per_week": 7, "vehicles_per_month": 30,
-             "vehicles_per_year": 365}
-UNTESTABLE_UNITS = ("per_transaction", "per_company", "persons_per", "people_per", "per_queue", "per_red_light",
-                    "per_household")
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,7 @@ class CompareOptions:
     presence_min: int = 1
     absence_max: int = 0
     min_share_total: int = 10  # vehicles needed before a class share means anything
-    tz: str = "UTC"  # the claims' calendar days are days in this zone (as the counts' buckets)
+    tz: str = "UTC"  # the claims' calendar days are days in this zone (compare_claims: the counts' zone)
 
 
 @dataclass
@@ -74,6 +82,8 @@ class Evidence:
     observed_high: float | None = None
     rows: object = None  # the COUNTS rows used (DataFrame) or None
     window: tuple[date, date] | None = None  # the days compared, when not the claim's period +- tolerance
+    evidence: str | None = None  # the rule table's evidence kind (claims.rules.EVIDENCE); None: none
+    calibration: str | None = None  # what the observed figures rest on
 
 
 def _d(value) -> date | None:
@@ -102,35 +112,42 @@ def _ts(d: date, tz: str = "UTC"):
     return pd.Timestamp(d.isoformat()).tz_localize(tz).tz_convert("UTC")
 
 
-def _claim_interval(claim: dict, opts: CompareOptions) -> tuple[float, float] | None:
-    kind, v, lo, hi = claim.get("kind"), _num(claim.get("value")), _num(claim.get("low")), _num(claim.get("high"))
-    tol = opts.value_tolerance
-    if kind == "count" and v is not None:
-        return v * (1 - tol), v * (1 + tol)
-    if kind == "approximate" and v is not None:
-        return v * (1 - 1.5 * tol), v * (1 + 1.5 * tol)
-    if kind == "range" and lo is not None and hi is not None:
-        return lo * (1 - tol), hi * (1 + tol)
-    if kind == "lower_bound" and lo is not None:
-        return lo * (1 - tol), math.inf
-    if kind == "upper_bound" and hi is not None:
-        return 0.0, hi * (1 + tol)
-    if v is not None:
-        return v * (1 - tol), v * (1 + tol)
-    if lo is not None or hi is not None:
-        return (lo or 0.0) * (1 - tol), (hi * (1 + tol)) if hi is not None else math.inf
-    return None
+def _n(x: float) -> str:
+    """A count for a sentence: whole numbers without decimals, others to one decimal."""
+    return f"{x:.0f}" if abs(x - round(x)) < 0.05 else f"{x:.1f}"
 
 
 def _fmt_interval(a: float, b: float) -> str:
-    b_text = "inf" if math.isinf(b) else f"{b:.0f}"
-    return f"{a:.0f}-{b_text}"
+    if math.isinf(b):
+        return f"≥ {_n(a)}"
+    if a <= 0:
+        return f"≤ {_n(b)}"
+    return f"{_n(a)}–{_n(b)}"
+
+
+# Dates a claim may have and still be compared: pandas timestamps span 1677-2262; imagery, far less.
+EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
+
+
+def is_coverage(rows):
+    """Boolean mask: rows counted from georeferenced frames (a ground area), not photos."""
+    km2 = rows["imaged_km2"].astype(float)
+    return (km2 > 0).fillna(False).to_numpy(dtype=bool)
+
+
+def _calibration_of(row) -> str:
+    text = row.get("calibration") if hasattr(row, "get") else None
+    if isinstance(text, str) and text:
+        return text
+    if _num(row.get("calibrated_low")) is not None:
+        return "calibrated (model card)"
+    return "not calibrated: the counts record no calibration"
 
 
 class Comparer:
-    """Compares claims with one COUNTS table."""
+    """Compares claims with one COUNTS table (and, for flows, the frames to tell sites apart)."""
 
-    def __init__(self, counts, opts: CompareOptions):
+    def __init__(self, counts, opts: CompareOptions, frames=None):
         import pandas as pd
 
         COUNTS.validate(counts, "counts")
@@ -140,9 +157,14 @@ class Comparer:
         for col in ("calibrated_count", "calibrated_low", "calibrated_high", "imaged_km2", "coverage_fraction"):
             if col not in df.columns:
                 df[col] = float("nan")
+        if "calibration" not in df.columns:
+            df["calibration"] = None
+        if "frame_kind" not in df.columns:
+            df["frame_kind"] = None
         self.df = df
         self.opts = opts
         self.areas = set(df["area"].astype(str))
+        self.sites = SiteIndex(frames)
 
     # --- selection ---------------------------------------------------------------------------------
 
@@ -156,18 +178,21 @@ class Comparer:
         sel = sel[(sel["bucket_start"] < hi) & (sel["bucket_end"] > lo)]
         if cls != ANY or (sel["vehicle_class"] == ANY).any():
             return sel[sel["vehicle_class"] == cls].sort_values("bucket_start").reset_index(drop=True)
-        # no any_vehicle rows: sum the classes per bucket
+        # no any_vehicle rows: sum the classes per bucket (and frame kind: photos and overhead never add)
         if sel.empty:
             return sel
-        agg = sel.groupby(["area", "bucket", "bucket_start", "bucket_end"], as_index=False).agg(
+        sel = sel.assign(frame_kind=sel["frame_kind"].astype(object).where(sel["frame_kind"].notna(), ""))
+        agg = sel.groupby(["area", "frame_kind", "bucket", "bucket_start", "bucket_end"], as_index=False).agg(
             n_frames=("n_frames", "max"), raw_count=("raw_count", "sum"), count=("count", "sum"),
             imaged_km2=("imaged_km2", "max"), coverage_fraction=("coverage_fraction", "max"),
             calibrated_count=("calibrated_count", lambda s: s.sum(min_count=len(s))),
             calibrated_low=("calibrated_low", lambda s: s.sum(min_count=len(s))),
             calibrated_high=("calibrated_high", lambda s: s.sum(min_count=len(s))),
+            calibration=("calibration", "first"),
             frame_ids=("frame_ids", lambda s: sorted({f for ids in s for f in (list(ids) if ids is not None else [])})),
         )
         agg["vehicle_class"] = ANY
+        agg["frame_kind"] = agg["frame_kind"].replace("", None)
         return pd.DataFrame(agg).sort_values("bucket_start").reset_index(drop=True)
 
     # --- kinds ----------------------------------------------------------------------------------------
@@ -179,75 +204,108 @@ class Comparer:
         c = float(row["count"])
         return c, c, None
 
-    def stock(self, claim: dict, rows) -> Evidence:
-        target = _claim_interval(claim, self.opts)
-        if target is None:
-            return Evidence("not_testable", "the claim gives no number to compare")
+    def _coverage_label(self, row) -> str:
+        coverage = _num(row.get("coverage_fraction"))
+        return "full_coverage" if coverage is not None and coverage >= self.opts.min_coverage else "partial_coverage"
+
+    def _stock_one(self, target, rows, coverage_rows: bool) -> Evidence:
         best = rows.loc[rows["count"].idxmax()]
         lo, hi, cal = self._interval_of(best)
+        a, b = target
+        label = self._coverage_label(best) if coverage_rows else "photos"
+        ev = Evidence("inconclusive", "", float(best["count"]), cal, lo, hi, rows, evidence=label,
+                      calibration=_calibration_of(best))
+        seen = "photos show" if not coverage_rows else "imagery shows"
+        what = f"at most {_n(float(best['count']))} vehicles in one {'photo bucket' if not coverage_rows else 'bucket'} ({best['bucket']}"
+        what += f", 90% interval {_n(lo)}–{_n(hi)})" if cal is not None else ", uncalibrated)"
+        claimed = f"the claimed {_fmt_interval(a, b)}"
+        inside, above, below = a <= lo and hi <= b, lo > b, hi < a
         coverage = _num(best.get("coverage_fraction"))
-        ev = Evidence("inconclusive", "", float(best["count"]), cal, lo, hi, rows)
-        what = f"at most {float(best['count']):.0f} vehicles in one bucket ({best['bucket']}"
-        what += f", 90% interval {lo:.0f}-{hi:.0f})" if cal is not None else ", uncalibrated)"
-        claimed = f"the claimed {_fmt_interval(*target)}"
-        if target[0] <= lo and hi <= target[1]:
-            ev.verdict, ev.reason = "supported", f"Imagery shows {what}, within {claimed}."
-        elif hi < target[0]:
-            if coverage is not None and coverage < self.opts.min_coverage:
-                ev.reason = (f"Imagery shows {what}, below {claimed}, but only {coverage:.0%} of the area was imaged.")
+        if label == "full_coverage":
+            if inside:
+                ev.verdict, ev.reason = "supported", f"{seen.capitalize()} {what}, within {claimed}."
+            elif above or below:
+                ev.verdict = "contradicted"
+                ev.reason = f"{seen.capitalize()} {what}, {'above' if above else 'below'} {claimed}, with {percent(coverage)} of the area imaged."
             else:
-                ev.verdict, ev.reason = "contradicted", f"Imagery shows {what}, below {claimed}."
-        elif lo > target[1]:
-            ev.verdict, ev.reason = "contradicted", f"Imagery shows {what}, above {claimed}."
+                ev.reason = f"{seen.capitalize()} {what}, which straddles {claimed}."
+            return ev
+        part = (f"only {percent(coverage)} of the area was imaged" if label == "partial_coverage" and coverage is not None
+                else "photos have no ground area")
+        if above and label == "partial_coverage":
+            ev.verdict, ev.reason = "contradicted", f"{seen.capitalize()} {what} in part of the area, already above {claimed}."
+        elif math.isinf(b) and lo >= a:
+            ev.verdict, ev.reason = "supported", f"{seen.capitalize()} {what}: {claimed} is met."
         else:
-            ev.reason = f"Imagery shows {what}, which straddles {claimed}."
+            ev.reason = f"{seen.capitalize()} {what} against {claimed}, but {part}: the unseen vehicles are unknown."
         return ev
 
+    def _by_evidence(self, rows):
+        mask = is_coverage(rows)
+        cov = rows[mask].reset_index(drop=True)
+        pho = rows[~mask].reset_index(drop=True)
+        return (cov if len(cov) else None), (pho if len(pho) else None)
+
+    def stock(self, claim: dict, rows) -> Evidence:
+        target = claim_interval(claim, self.opts.value_tolerance)
+        if target is None:
+            return Evidence("not_testable", "the claim gives no number to compare")
+        cov, pho = self._by_evidence(rows)
+        evs = [e for e in (self._stock_one(target, cov, True) if cov is not None else None,
+                           self._stock_one(target, pho, False) if pho is not None else None) if e is not None]
+        return _combine(evs, rows)
+
     def flow(self, claim: dict, rows, unit_days: int) -> Evidence:
-        target = _claim_interval(claim, self.opts)
+        target = claim_interval(claim, self.opts.value_tolerance)
         if target is None:
             return Evidence("not_testable", "the claim gives no number to compare")
         lengths = (rows["bucket_end"] - rows["bucket_start"]).dt.total_seconds() / 86400.0
         if (lengths > unit_days * 1.5).any():
             return Evidence("inconclusive", f"Counts are per {lengths.max():.0f} days; a flow per {unit_days} day(s) "
-                            "needs counts at that granularity.", rows=rows)
-        diffs = []
+                            "needs counts at that granularity.", rows=rows, evidence="no_repeated_views")
+        mask = is_coverage(rows)
+        diffs, other_sites = [], 0
         for j in range(1, len(rows)):
             for i in range(j):
                 gap = (rows.loc[j, "bucket_start"] - rows.loc[i, "bucket_start"]).total_seconds() / 86400.0
-                if abs(gap - unit_days) <= max(0.5, 0.5 * unit_days):
-                    diffs.append((float(rows.loc[j, "count"] - rows.loc[i, "count"]), j, i))
+                if abs(gap - unit_days) > max(0.5, 0.5 * unit_days) or mask[i] != mask[j]:
+                    continue
+                if not self.sites.same_views(rows.loc[i, "frame_ids"], rows.loc[j, "frame_ids"]):
+                    other_sites += 1
+                    continue
+                diffs.append((float(rows.loc[j, "count"] - rows.loc[i, "count"]), j, i))
         if not diffs:
-            return Evidence("inconclusive", f"No two buckets {unit_days} day(s) apart in the window to measure a "
-                            "change between.", rows=rows)
-        change, i, first = max(diffs)
-        later = float(rows.loc[i, "count"])
-        coverage = _num(rows.loc[i, "coverage_fraction"])
-        ev = Evidence("inconclusive", "", change, None, change, change, rows)
+            why = (f"{other_sites} pair(s) of buckets {unit_days} day(s) apart show different sites (not the same "
+                   "footprint or camera position)" if other_sites else f"no two buckets {unit_days} day(s) apart in the window")
+            return Evidence("inconclusive", f"A flow needs repeated views of one site {unit_days} day(s) apart: {why}.",
+                            rows=rows, evidence="no_repeated_views")
+        change, j, i = max(diffs)
+        pair = rows.loc[[i, j]].reset_index(drop=True)
+        later = float(rows.loc[j, "count"])
+        full = bool(mask[j]) and all(self._coverage_label(rows.loc[k]) == "full_coverage" for k in (i, j))
+        label = "repeated_full_coverage" if full else "repeated_views"
+        ev = Evidence("inconclusive", "", change, None, change, change, pair, evidence=label,
+                      calibration="not calibrated: a difference of raw counts at one site")
         claimed = f"the claimed inflow {_fmt_interval(*target)}"
-        span = f"{rows.loc[first, 'bucket']} to {rows.loc[i, 'bucket']}"
-        if target[0] <= change <= target[1] or (math.isinf(target[1]) and change >= target[0]):
+        span = f"{rows.loc[i, 'bucket']} to {rows.loc[j, 'bucket']} (same site)"
+        if change >= target[0] and change <= target[1]:
             ev.verdict, ev.reason = "supported", f"The count rose by {change:.0f} from {span}, matching {claimed}."
         elif change > target[1]:
             ev.verdict, ev.reason = "supported", (f"The count rose by {change:.0f} from {span}, more than {claimed}; "
                                                   "the net change includes other arrivals.")
-        elif all(float(c) < target[0] for c in rows["count"]) and (coverage is None or coverage >= self.opts.min_coverage):
-            ev.verdict, ev.reason = "contradicted", (f"Even the stock ({later:.0f} on {rows.loc[i, 'bucket']}) "
-                                                     f"is below {claimed}.")
+        elif full and later < target[0]:
+            ev.verdict, ev.reason = "contradicted", (f"Even the stock at the site ({later:.0f} on {rows.loc[j, 'bucket']}, "
+                                                     f"area fully imaged) is below {claimed}.")
         else:
-            ev.reason = (f"The count changed by at most {change:+.0f} ({span}); departures may offset arrivals, so this "
+            ev.reason = (f"The count changed by {change:+.0f} ({span}); departures may offset arrivals, so this "
                          f"neither confirms nor refutes {claimed}.")
         return ev
-
-    def _exposure(self, rows) -> tuple[float, str]:
-        km2 = rows["imaged_km2"].astype(float)
-        if len(rows) and km2.notna().all() and (km2 > 0).all():
-            return float(km2.sum()), "km2 imaged"
-        return float(len(rows)), "buckets"
 
     def trend(self, claim: dict, area: str, cls: str, start: date | None, end: date | None) -> Evidence:
         opts = self.opts
         direction = claim.get("direction")
+        if direction not in ("increase", "decrease", "stable", "halted", "resumed"):
+            return Evidence("not_testable", f"trend direction {direction!r} is not one of increase, decrease, stable, halted, resumed")
         span = timedelta(days=opts.trend_span_days)
         tol = timedelta(days=opts.tolerance_days)
         if start and end:
@@ -267,21 +325,28 @@ class Comparer:
         rows = _concat(before, after)
         if rows is None or len(rows) == 0:
             return Evidence("not_testable", "no imagery of the place before and during the claimed period", window=window)
-        if len(before) == 0 or len(after) == 0:
-            which = "before" if len(before) == 0 else "during"
-            return Evidence("inconclusive", f"Imagery exists only on one side: none {which} the claimed period.",
-                            rows=rows, window=window)
-        (t1, unit1), (t2, unit2) = self._exposure(before), self._exposure(after)
-        if unit1 != unit2:
-            t1, t2, unit1 = float(len(before)), float(len(after)), "buckets"
-        x1, x2 = int(before["count"].sum()), int(after["count"].sum())
+        cov_before = before[is_coverage(before)] if len(before) else before
+        cov_after = after[is_coverage(after)] if len(after) else after
+        if len(cov_before) == 0 or len(cov_after) == 0:
+            which = "before" if len(cov_before) == 0 else "during"
+            return Evidence("inconclusive", f"A trend needs comparable georeferenced coverage before and during the "
+                            f"period: none {which} it (photos have no ground area).", rows=rows, window=window,
+                            evidence="incomparable")
+        per1 = float(cov_before["imaged_km2"].astype(float).sum()) / len(cov_before)
+        per2 = float(cov_after["imaged_km2"].astype(float).sum()) / len(cov_after)
+        if max(per1, per2) > COMPARABLE_FACTOR * min(per1, per2):
+            return Evidence("inconclusive", f"Coverage is not comparable: {per1:.3g} km² imaged per bucket before vs "
+                            f"{per2:.3g} during.", rows=rows, window=window, evidence="incomparable")
+        rows = _concat(cov_before, cov_after)
+        t1, t2 = float(cov_before["imaged_km2"].astype(float).sum()), float(cov_after["imaged_km2"].astype(float).sum())
+        x1, x2 = int(cov_before["count"].sum()), int(cov_after["count"].sum())
         rc = compare_rates(x1, t1, x2, t2)
         ratio_text = "n/a" if rc.ratio is None else ("inf" if math.isinf(rc.ratio) else f"{rc.ratio:.2f}")
-        desc = (f"{x1} vehicles over {t1:g} {unit1} before vs {x2} over {t2:g} {unit2} during "
+        desc = (f"{x1} vehicles over {t1:g} km² imaged before vs {x2} over {t2:g} km² during "
                 f"(rate ratio {ratio_text}, p_increase {rc.p_increase:.3g}, p_decrease {rc.p_decrease:.3g})")
         ev = Evidence("inconclusive", "", rc.ratio if rc.ratio is not None and not math.isinf(rc.ratio) else None,
                       None, rc.ratio_low, rc.ratio_high if rc.ratio_high is not None and not math.isinf(rc.ratio_high) else None,
-                      rows, window)
+                      rows, window, evidence="comparable_coverage", calibration="raw counts (a ratio of rates)")
         up, down = rc.p_increase < opts.alpha, rc.p_decrease < opts.alpha
         if direction in ("increase", "resumed"):
             ev.verdict = "supported" if up else "contradicted" if down else "inconclusive"
@@ -290,50 +355,78 @@ class Comparer:
         elif direction == "halted":
             # a halt of inflow: the stock stops growing
             ev.verdict = "contradicted" if up else "supported" if (down or x1 + x2 >= 20) else "inconclusive"
-        elif direction == "stable":
+        else:  # stable
             ev.verdict = "contradicted" if rc.p_two_sided < opts.alpha else "supported" if x1 + x2 >= 20 else "inconclusive"
-        else:
-            return Evidence("not_testable", f"trend direction {direction!r} is not one of increase, decrease, stable, halted, resumed")
         if ev.verdict == "inconclusive" and not (up or down):
             ev.reason = f"No significant change at level {opts.alpha}: {desc}."
         else:
             ev.reason = f"{ev.verdict.capitalize()} ({direction}): {desc}."
         return ev
 
-    def presence(self, rows) -> Evidence:
+    def _presence_one(self, rows, coverage_rows: bool) -> Evidence:
         best = rows.loc[rows["count"].idxmax()]
         n = float(best["count"])
-        coverage = _num(rows["coverage_fraction"].max()) if "coverage_fraction" in rows else None
         lo, hi, cal = self._interval_of(best)
-        ev = Evidence("inconclusive", "", n, cal, lo if cal is not None else None, hi if cal is not None else None, rows)
+        label = self._coverage_label(rows.loc[rows["coverage_fraction"].astype(float).idxmax()]) if coverage_rows else "photos"
+        ev = Evidence("inconclusive", "", n, cal, lo if cal is not None else None, hi if cal is not None else None, rows,
+                      evidence=label, calibration=_calibration_of(best))
         if n >= self.opts.presence_min:
-            ev.verdict, ev.reason = "supported", f"{n:.0f} detected in {best['bucket']}."
-        elif coverage is not None and coverage < self.opts.min_coverage:
-            ev.reason = f"None detected, but only {coverage:.0%} of the area was imaged."
-        else:
+            ev.verdict, ev.reason = "supported", f"{n:.0f} detected in {best['bucket']}{'' if coverage_rows else ' (photos)'}."
+        elif label == "full_coverage":
             ev.verdict, ev.reason = "contradicted", f"None detected in {len(rows)} bucket(s) covering the area."
+        elif label == "partial_coverage":
+            ev.reason = f"None detected, but only {percent(_num(rows['coverage_fraction'].max()))} of the area was imaged."
+        else:
+            ev.reason = "None detected in the photos, which cannot show that there were none."
+        return ev
+
+    def presence(self, rows) -> Evidence:
+        cov, pho = self._by_evidence(rows)
+        evs = [self._presence_one(r, c) for r, c in ((cov, True), (pho, False)) if r is not None]
+        hit = next((e for e in evs if e.verdict == "supported"), None)
+        if hit is not None:
+            return hit
+        return next((e for e in evs if e.verdict == "contradicted"), evs[0])
+
+    def _absence_one(self, rows, coverage_rows: bool) -> Evidence:
+        n = float(rows["count"].max())
+        label = self._coverage_label(rows.loc[rows["coverage_fraction"].astype(float).idxmin()]) if coverage_rows else "photos"
+        ev = Evidence("inconclusive", "", n, None, None, None, rows, evidence=label,
+                      calibration=_calibration_of(rows.loc[rows["count"].idxmax()]))
+        if n > self.opts.absence_max:
+            ev.verdict = "contradicted"
+            ev.reason = f"{n:.0f} vehicles detected in {rows.loc[rows['count'].idxmax(), 'bucket']}{'' if coverage_rows else ' (photos)'}."
+        elif label == "full_coverage":
+            ev.verdict, ev.reason = "supported", f"No more than {self.opts.absence_max} vehicles in any of {len(rows)} bucket(s)."
+        elif label == "partial_coverage":
+            ev.reason = (f"No vehicles detected, but only {percent(_num(rows['coverage_fraction'].min()))} of the area was "
+                         "imaged: absence cannot be confirmed.")
+        else:
+            ev.reason = "No vehicles in the photos, which cannot show that there were none."
         return ev
 
     def absence(self, rows) -> Evidence:
-        n = float(rows["count"].max())
-        coverage = _num(rows["coverage_fraction"].min())
-        ev = Evidence("inconclusive", "", n, None, None, None, rows)
-        if n > self.opts.absence_max:
-            ev.verdict, ev.reason = "contradicted", f"{n:.0f} vehicles detected in {rows.loc[rows['count'].idxmax(), 'bucket']}."
-        elif coverage is not None and coverage < self.opts.min_coverage:
-            ev.reason = f"No vehicles detected, but only {coverage:.0%} of the area was imaged: absence cannot be confirmed."
-        else:
-            ev.verdict, ev.reason = "supported", f"No more than {self.opts.absence_max} vehicles in any of {len(rows)} bucket(s)."
-        return ev
+        cov, pho = self._by_evidence(rows)
+        evs = [self._absence_one(r, c) for r, c in ((cov, True), (pho, False)) if r is not None]
+        hit = next((e for e in evs if e.verdict == "contradicted"), None)
+        if hit is not None:
+            return hit
+        return next((e for e in evs if e.verdict == "supported"), evs[0])
 
     def proportion(self, claim: dict, area: str, cls: str, start: date, end: date) -> Evidence:
-        part = self.rows(area, cls, start, end)
-        total = self.rows(area, ANY, start, end)
-        if len(total) == 0:
+        total_all = self.rows(area, ANY, start, end)
+        if len(total_all) == 0:
             return Evidence("not_testable", "no imagery of the place in the window")
+        total = total_all[is_coverage(total_all)].reset_index(drop=True)
+        if len(total) == 0:
+            return Evidence("inconclusive", "A class share needs georeferenced coverage: photos are framed by the "
+                            "photographer.", rows=total_all, evidence="photos")
+        part = self.rows(area, cls, start, end)
+        part = part[is_coverage(part)] if len(part) else part
+        label = self._coverage_label(total.loc[total["coverage_fraction"].astype(float).idxmax()])
         k, n = int(part["count"].sum()) if len(part) else 0, int(total["count"].sum())
         if n < self.opts.min_share_total:
-            return Evidence("inconclusive", f"Only {n} vehicles detected: too few for a share.", rows=total)
+            return Evidence("inconclusive", f"Only {n} vehicles detected: too few for a share.", rows=total, evidence=label)
         lo, hi = clopper_pearson(k, n, 0.90)
         share = k / n
         v, clo, chi = _num(claim.get("value")), _num(claim.get("low")), _num(claim.get("high"))
@@ -341,8 +434,10 @@ class Comparer:
             clo, chi = max(0.0, v - 0.05), min(1.0, v + 0.05)
         clo = 0.0 if clo is None else clo
         chi = 1.0 if chi is None else chi
-        ev = Evidence("inconclusive", "", share, None, lo, hi, total)
-        desc = f"{cls} are {k} of {n} vehicles ({share:.0%}, 90% interval {lo:.0%}-{hi:.0%}) against the claimed {clo:.0%}-{chi:.0%}"
+        ev = Evidence("inconclusive", "", share, None, lo, hi, total, evidence=label,
+                      calibration="raw counts (Clopper-Pearson interval of the share)")
+        desc = (f"{cls} are {k} of {n} vehicles ({share:.0%}, 90% interval {lo:.0%}–{hi:.0%}) against the claimed "
+                f"{clo:.0%}–{chi:.0%}")
         if clo <= lo and hi <= chi:
             ev.verdict = "supported"
         elif hi < clo or lo > chi:
@@ -367,14 +462,25 @@ class Comparer:
                             "(used/new, origin, plates) cannot be told from imagery"), None, None
         if any(u in unit for u in UNTESTABLE_UNITS):
             return Evidence("not_testable", f"unit {unit} is not a count of vehicles in an area"), None, None
+        if claim_kind(claim) == "untestable":
+            return Evidence("not_testable", f"kind {kind!r} has no comparison"), None, None
         place = claim.get("place")
         if not place:
             return Evidence("not_testable", "the claim names no place"), None, None
         if place not in self.areas:
             return Evidence("not_testable", f"no imagery of {place}"), None, None
-        start, end = _d(claim.get("period_start")), _d(claim.get("period_end"))
+        raw = [claim.get("period_start"), claim.get("period_end")]
+        start, end = _d(raw[0]), _d(raw[1])
         if start is None and end is None:
-            return Evidence("not_testable", "the claim has no period"), None, None
+            given = next((str(r) for r in raw if r not in (None, "")), None)
+            why = f"the claim's period {given!r} is not a date" if given else "the claim has no period"
+            return Evidence("not_testable", why), None, None
+        for d in (start, end):
+            if d is not None and not (EARLIEST <= d <= LATEST):
+                return Evidence("not_testable", f"the claim's date {d.isoformat()} is outside the years imagery can "
+                                f"have ({EARLIEST.year}-{LATEST.year})"), None, None
+        if start and end and end < start:
+            start, end = end, start
         tol = timedelta(days=self.opts.tolerance_days)
         if kind == "trend":
             ev = self.trend(claim, place, cls, start, end)
@@ -394,9 +500,21 @@ class Comparer:
             return self.stock(claim, rows), w0, w1
         if kind == "presence":
             return self.presence(rows), w0, w1
-        if kind == "absence":
-            return self.absence(rows), w0, w1
-        return Evidence("not_testable", f"kind {kind!r} has no comparison"), w0, w1
+        return self.absence(rows), w0, w1
+
+
+def _combine(evs: list[Evidence], rows) -> Evidence:
+    """One verdict from the verdicts of coverage and of photos: a decisive one wins; two that disagree
+    leave the claim inconclusive (on the coverage's evidence, which allows it)."""
+    decisive = [e for e in evs if e.verdict in ("supported", "contradicted")]
+    if len(decisive) == 2 and decisive[0].verdict != decisive[1].verdict:
+        first = decisive[0]
+        return Evidence("inconclusive", f"Coverage and photos disagree: {decisive[0].reason} {decisive[1].reason}",
+                        first.observed, first.observed_calibrated, first.observed_low, first.observed_high, rows,
+                        evidence=first.evidence, calibration=first.calibration)
+    if decisive:
+        return decisive[0]
+    return evs[0]
 
 
 def _concat(a, b):
@@ -422,17 +540,34 @@ def claim_ids(claims: Sequence[dict]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
     for c in claims:
-        src = str(c.get("source_file") or "claims")
+        src = str((c.get("source_file") if isinstance(c, dict) else None) or "claims")
         n = seen.get(src, 0)
         seen[src] = n + 1
         out.append(f"{src}#{n}")
     return out
 
 
-def compare_claims(counts, claims: Sequence[dict], tolerance_days: int = 3, **options):
-    """One COMPARISONS row per claim (a pandas DataFrame)."""
+def counts_tz(counts) -> str | None:
+    """The time zone the counts' buckets were made in (their ``tz`` column), if they record one."""
+    if counts is None or "tz" not in counts.columns:
+        return None
+    zones = counts["tz"].dropna().astype(str).unique()
+    return str(zones[0]) if len(zones) else None
+
+
+def compare_claims(counts, claims: Sequence[dict], tolerance_days: int = 3, frames=None, **options):
+    """One COMPARISONS row per claim (a pandas DataFrame).
+
+    ``frames`` (the run's FRAMES table) tells which frames view the same site; without it no flow
+    can be tested. ``tz`` defaults to the zone the counts were made in. A claim that is malformed
+    or cannot be compared gets a not_testable row saying why; the other claims go on.
+    """
     import pandas as pd
 
+    from borderwatch.tables import parse_claim
+
+    if options.get("tz") is None:
+        options["tz"] = counts_tz(counts) or "UTC"
     opts = CompareOptions(tolerance_days=tolerance_days, **options)
     try:
         from zoneinfo import ZoneInfo
@@ -440,20 +575,36 @@ def compare_claims(counts, claims: Sequence[dict], tolerance_days: int = 3, **op
         ZoneInfo(opts.tz)
     except (KeyError, ValueError) as exc:
         raise InputError(f"unknown time zone {opts.tz!r}") from exc
-    comparer = Comparer(counts, opts)
+    comparer = Comparer(counts, opts, frames)
     records = []
-    for cid, claim in zip(claim_ids(claims), claims, strict=True):
-        ev, w0, w1 = comparer.judge(claim)
+    for cid, raw in zip(claim_ids(claims), claims, strict=True):
+        model, problem = parse_claim(raw)
+        claim = model.model_dump() if model is not None else (dict(raw) if isinstance(raw, dict) else {})
+        w0 = w1 = None
+        if problem is not None:
+            ev = Evidence("not_testable", problem)
+        else:
+            try:
+                ev, w0, w1 = comparer.judge(claim)
+            except (ValueError, OverflowError, TypeError, KeyError, ArithmeticError) as exc:
+                # one odd claim must not cost the others their verdicts
+                ev = Evidence("not_testable", f"could not be compared: {type(exc).__name__}: {exc}")
         rows = ev.rows
         used = rows if rows is not None and len(rows) else None
         rec = {"claim_id": cid}
         for f in CLAIMS_FIELDS:
             rec[f] = claim.get(f)
+        try:
+            window = (_ts(w0, opts.tz) if w0 else pd.NaT,
+                      _ts(w1 + timedelta(days=1), opts.tz) if w1 else pd.NaT)  # end of the last day
+        except (ValueError, OverflowError):
+            window = (pd.NaT, pd.NaT)
         rec.update({
             "source_file": claim.get("source_file"), "url": claim.get("url"),
             "verdict": ev.verdict, "reason": ev.reason,
-            "window_start": _ts(w0, opts.tz) if w0 else pd.NaT,
-            "window_end": _ts(w1 + timedelta(days=1), opts.tz) if w1 else pd.NaT,  # end of the last day
+            "evidence": ev.evidence or ("none" if ev.verdict == "not_testable" else None),
+            "calibration": ev.calibration,
+            "window_start": window[0], "window_end": window[1],
             "observed": ev.observed, "observed_calibrated": ev.observed_calibrated,
             "observed_low": ev.observed_low, "observed_high": ev.observed_high,
             "n_frames": int(used["n_frames"].sum()) if used is not None else 0,
@@ -479,6 +630,7 @@ def compare_claims(counts, claims: Sequence[dict], tolerance_days: int = 3, **op
 
 
 def load_claims(path: str | Path) -> list[dict]:
+    """claims.json as a list of objects; each claim is validated (``tables.Claim``) when compared."""
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -486,6 +638,8 @@ def load_claims(path: str | Path) -> list[dict]:
         raise InputError(f"cannot read claims: {exc.strerror or exc}", path) from exc
     except ValueError as exc:
         raise InputError(f"claims file is not valid JSON: {exc}", path) from exc
+    if isinstance(data, dict) and isinstance(data.get("claims"), list):
+        data = data["claims"]
     if not isinstance(data, list) or not all(isinstance(c, dict) for c in data):
         raise InputError("claims file must hold a JSON list of claim objects", path)
     for i, c in enumerate(data):
@@ -499,7 +653,8 @@ def compare_run(run_dir: str | Path, claims_path: str | Path, out_dir: str | Pat
     """Compare a run's counts.parquet with claims.json; write comparisons.parquet and .csv."""
     import pandas as pd
 
-    from borderwatch.atomic import write_csv, write_parquet
+    from borderwatch.atomic import write_csv
+    from borderwatch.geoparquet import write_frame as write_parquet
 
     run_dir = Path(run_dir)
     counts_path = run_dir / COUNTS.name
@@ -511,8 +666,23 @@ def compare_run(run_dir: str | Path, claims_path: str | Path, out_dir: str | Pat
         raise InputError(f"cannot read counts: {exc}", counts_path) from exc
     COUNTS.validate(counts, str(counts_path))
     claims = load_claims(claims_path)
-    df = compare_claims(counts, claims, tolerance_days=tolerance_days, **options)
+    df = compare_claims(counts, claims, tolerance_days=tolerance_days, frames=_read_frames(run_dir), **options)
     out = Path(out_dir) if out_dir is not None else run_dir
     write_parquet(out / COMPARISONS.name, df)
     write_csv(out / "comparisons.csv", df)
     return df
+
+
+def _read_frames(run_dir: Path):
+    """The run's frames (footprints and camera positions tell sites apart), or None without them."""
+    path = run_dir / "frames.parquet"
+    if not path.exists():
+        return None
+    try:
+        from borderwatch.geo.runio import read_table
+        from borderwatch.tables import FRAMES
+
+        return read_table(path, FRAMES)
+    except InputError:
+        return None  # flows then find no repeated views and say so
+

@@ -253,7 +253,9 @@ def _r_relative(m: re.Match, ctx: Context) -> Period | None:
         return Period(rs, re_)
     if t in ("this week",):
         return Period(re_ - timedelta(days=re_.weekday()), re_)
-    if t in ("last week", "the previous week", "the past week"):
+    if t == "the past week":  # the seven days before, as "past few days" is the three before
+        return Period(re_ - timedelta(days=7), re_)
+    if t in ("last week", "the previous week"):
         start = rs - timedelta(days=rs.weekday() + 7)
         return Period(start, start + timedelta(days=6))
     if t in ("this month",):
@@ -271,7 +273,9 @@ def _r_relative(m: re.Match, ctx: Context) -> Period | None:
              "early this year", "earlier this year"):
         end = date(re_.year, 1, 31) if "earlier" not in t else re_
         return Period(date(re_.year, 1, 1), end)
-    if t in ("the end of last year", "late last year"):
+    if t == "late last year":  # conventions: "late 2024" / "late last year" -> from 1 September
+        return Period(date(rs.year - 1, 9, 1), date(rs.year - 1, 12, 31))
+    if t == "the end of last year":
         return Period(date(rs.year - 1, 12, 1), date(rs.year - 1, 12, 31))
     if t in ("the start of this month", "the beginning of this month", "the start of the month",
              "the beginning of the month", "early this month"):
@@ -375,7 +379,8 @@ _ATOMS: tuple[tuple[str, Resolver], ...] = (
     (r"\b(?:over|in|during|within)\s+the\s+(?:past|last)\s+(?:(?P<n>\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|several|few)\s+)?"
      r"(?P<unit>years?|months?|weeks?|days?)(?:\s+or\s+so)?\b", _r_past_n),
     (r"\b(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|a few)\s+(?P<unit>years?|months?|weeks?|days?)\s+ago\b", _r_ago),
-    (r"\b(?:last|on|this past|on last)\s+(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b", _r_weekday),
+    (r"\b(?:last|on|this past|on last|captured|taken|filmed|photographed|shot|acquired)\s+"
+     r"(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b", _r_weekday),
     (r"\bon the (?P<day>\d{1,2})(?:st|nd|rd|th)\b", _r_ordinal_day),
     (rf"\b(?:(?<=in )|(?<=since )|(?<=from )|(?<=until )|(?<=till )|(?<=by )|(?<=of )|(?<=to )|(?<=around )|"
      rf"(?<=during )|(?<=between )|(?<=and )|(?<=before )|(?<=after )|(?<=through )|(?<=circa )|(?<=about )|"
@@ -527,6 +532,39 @@ def parse_date_text(text: str) -> date | None:
         return date(int(m.group("iy")), int(m.group("im")), int(m.group("id")))
     except (KeyError, ValueError):
         return None
+
+
+# A news dateline at the head of a paragraph: "DANDONG, China, Aug. 16 (Yonhap) --",
+# "Dandong, China (AFP) July 6, 2017", "SEOUL, Oct. 14 (Yonhap) -".
+_DATELINE_RE = re.compile(
+    rf"^\W*(?:By [^\n]{{0,60}}?\s+)?(?P<city>[A-Z][A-Za-z’'\-]+(?:\s[A-Z][A-Za-z’'\-]+)?),\s*(?:[A-Z][A-Za-z .]+?,?\s*)?"
+    rf"(?:\((?P<agency1>[A-Za-z .]+)\)\s*)?{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?\s*(?:\((?P<agency2>[A-Za-z .]+)\))?",
+)
+
+
+@dataclass(frozen=True)
+class Dateline:
+    city: str
+    month: int
+    day: int
+    year: int | None
+
+
+def find_dateline(text: str) -> Dateline | None:
+    """The dateline of an article: the first of its first lines that opens with "CITY, ... Mon. DD (Agency)"."""
+    for line in text.splitlines()[:15]:
+        m = _DATELINE_RE.match(line[:200])
+        # an agency in brackets makes it a dateline; "Saturday, July 26, 2025" is a page's date widget
+        if m and (m.group("agency1") or m.group("agency2")) and m.group("city").split()[-1].lower() not in WEEKDAYS:
+            try:
+                month = _month_num(m.group("month"))
+                day = int(m.group("day"))
+                year = int(m.group("year")) if m.group("year") else None
+                date(year or 2000, month, day)
+            except (KeyError, ValueError):
+                continue
+            return Dateline(m.group("city").title(), month, day, year)
+    return None
 
 
 @dataclass(frozen=True)

@@ -192,15 +192,23 @@ def load_gold(path: Path) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def load_corpus(folder: Path, gazetteer=None) -> list[tuple[str, str, list[dict], list[dict]]]:
-    """Every article in ``folder`` that has a gold file: (file name, text, extracted claims, gold claims)."""
+def load_corpus(folder: Path, gazetteer=None, names: Iterable[str] | None = None,
+                exclude: Iterable[str] = ()) -> list[tuple[str, str, list[dict], list[dict]]]:
+    """Every article in ``folder`` that has a gold file: (file name, text, extracted claims, gold claims).
+
+    ``names`` keeps only those files; ``exclude`` drops those (a blind part nobody may look at).
+    """
     from borderwatch.claims.articles import load_article_file
     from borderwatch.claims.extract import extract_claims
     from borderwatch.geo.gazetteer import load_gazetteer
 
     gaz = gazetteer or load_gazetteer()
     out = []
+    keep = None if names is None else set(names)
+    skip = set(exclude)
     for f in sorted(Path(folder).glob("*.json")):
+        if (keep is not None and f.name not in keep) or f.name in skip:
+            continue
         gold_file = gold_path(Path(folder), f)
         if not gold_file.exists():
             continue

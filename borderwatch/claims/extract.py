@@ -19,18 +19,26 @@ vocabulary lives in ``vocabulary.py``.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from borderwatch.claims import vocabulary as V
 from borderwatch.claims.articles import Article
 from borderwatch.claims.dates import Context, DateExpr, Period, Reference, find_dates
+from borderwatch.claims.mentions import Mention, classes_of, find_mentions
 from borderwatch.claims.numbers import find_amounts, find_percentages, find_quantities
 from borderwatch.claims.places import PlaceResolver, first_city
-from borderwatch.claims.sentences import Clause, Paragraph, Sentence, segment
+from borderwatch.claims.polarity import AFFIRMED, NEGATED, RARE, may_deny, polarity
+from borderwatch.claims.sentences import Clause, Paragraph, Sentence, prose_like, segment
+from borderwatch.errors import InputError
 from borderwatch.tables import CLAIMS_FIELDS
 
-CURRENCY_UNIT = {"CNY": "yuan", "USD": "usd", "KPW": "kpw", "KRW": "krw", "EUR": "eur"}
+CURRENCY_UNIT = {"CNY": "yuan", "USD": "usd", "KPW": "kpw", "KRW": "krw", "EUR": "eur", "JPY": "yen", "RUB": "rub"}
+# Work per article is linear in its length (sentences.py bounds sentences, tokens and paragraphs);
+# the budget is a last guard so that one article can never hold up a batch.
+TIME_BUDGET_S = 5.0
+MAX_ARTICLE_CHARS = 1_048_576  # 1 MiB of text: far beyond any report (the corpus's longest is 4 KB)
 LOOKBACK = 3  # sentences searched for what a generic word or pronoun refers to
 
 IMAGERY_RE = re.compile(
@@ -43,16 +51,48 @@ PRICE_CONTEXT_RE = re.compile(
     r"ticket|earn\w*|profit\w*|pocket|make|made|loss|charg\w+|worth|obtained|valued)\b|\beach\b|\bapiece\b",
     re.IGNORECASE,
 )
-PROFIT_RE = re.compile(r"\b(?:earn\w*|profit\w*|pocket\w*|make|made|margin)\b", re.IGNORECASE)
+PROFIT_RE = re.compile(r"\b(?:earn\w*|profit\w*|pocket\w*|make|made|margin|gain\w*)\b", re.IGNORECASE)
 LOSS_RE = re.compile(r"\b(?:loss\w*|(?<!or )less|hit|below|shortfall)\b", re.IGNORECASE)
+RENT_RE = re.compile(r"\b(?:rent\w*|hire[sd]?|hiring|leas(?:e|es|ed|ing))\b", re.I)
+RENT_PERIODS = tuple((re.compile(rf"\s*(?:a|per|each|every)\s+{u}\b", re.I), u) for u in ("day", "week", "month", "year", "hour"))
 FARE_RE = re.compile(r"\b(?:fares?|ticket|per passenger|per trip)\b", re.IGNORECASE)
 LICENSE_RE = re.compile(r"\b(?:licen[cs]es?|permits?|waku|certificates?|registration)\b", re.IGNORECASE)
 BRIBE_RE = re.compile(r"\b(?:bribes?|customs office)\b", re.IGNORECASE)
 PRONOUN_SUBJECT_RE = re.compile(r"\b(?:it|they|these|those|them|ones|this)\b", re.IGNORECASE)
 ELLIPSIS_AFTER_RE = re.compile(
-    r"^\s*(?:more\b|of (?:them|these|those|the)\b|(?:were|was|are|is|had|have|turned|came|arrived|remain\w*|stood|sat)\b)",
+    r"^\s*(?:more\b|of (?:them|these|those|the)\b|(?:were|was|are|is|had|have|turned|came|arrived|remain\w*|stood|sat|"
+    r"can|could)\b)",
     re.IGNORECASE,
 )
+EMPTY_PLACE_RE = re.compile(r"\b(?:empty|deserted|unused|idle|out of use)\b", re.I)
+NOT_BEFORE_RE = re.compile(r"\bnot\s+(?:even\s+)?$", re.I)
+PRICE_BOUND_RE = re.compile(r"(?:(?P<lower>in excess of|more than|over|at least|upwards of|above)|"
+                            r"(?P<upper>up to|as much as|no more than|at most|under|less than|below))\s+$", re.I)
+_GOODS = r"(?:kilograms?|kilos?|kg|grams?|litres?|liters?|tons?|tonnes?|sacks?|bags?|pounds?|bottles?|meals?)"
+GOODS_PRICE_RE = re.compile(rf"\b(?:a|one|per|each|every)\s+{_GOODS}\s+of\s+[\w\-]+\s+(?:\w+\s+){{0,2}}?$", re.I)
+GOODS_AFTER_RE = re.compile(rf"\s*(?:per|a|each)\s+{_GOODS}\b", re.I)
+INFRA_SUBJECT_RE = re.compile(r"\b(?:bridges?|(?:border |vehicle |truck )?crossings|crossing points?|customs (?:posts?|areas?|"
+                              r"facilit(?:y|ies)|stations?)|checkpoints?|roads?|streets?|highways?|car parks?|parking lots?|"
+                              r"yards?)\b(?:(?!\b(?:trade|prices?|demand|relations|exports|imports|goods)\b)[^,;])*$", re.I)
+NOT_TRAFFIC_RE = re.compile(r"\b(?:trade|prices?|demand|relations|exports|imports|goods|business|tensions?|security|"
+                            r"construction|work|controls?|crackdowns?)\b", re.I)
+DATELINE_TAIL_RE = re.compile(r"(?:,?\s+(?:19|20)\d\d)?\s*\([A-Za-z .]+\)\s*(?:--|—|–|-|:)")
+THAN_RE = re.compile(r"\b(?:than|compared (?:with|to))\s+(?:in\s+|during\s+)?$", re.I)
+MORE_USERS_RE = re.compile(r"\bmore (?:and more )?(?:people|residents|households|families|traders|North Koreans|users|"
+                           r"drivers|riders|buyers|owners) (?:are |were |have been )?(?:riding|using|buying|driving|owning|"
+                           r"ride|use|buy|drive|own)\b", re.I)
+AFTER_EVENT_RE = re.compile(r"\b(?:after|following|since|ending)\s+(?:a|an|the|its|their)?\s*"
+                            r"(?:(?!(?:was|were|is|are|had|has|have|been)\b)[\w\-]+\s+){0,3}$", re.I)
+# "can be sold for", "stand to gain": a price a vehicle would fetch, observed at no time
+HYPOTHETICAL_RE = re.compile(r"\b(?:can|could|would|might|stand(?:s)? to|able to)\b", re.I)
+HALTED_STATE_RE = re.compile(r"\b(?:completely|entirely|totally|fully)\b|^\W*since then\b", re.I)
+# "N percent of <what>": up to five words after "of" say what the share is of
+SHARE_OF_RE = re.compile(r"\s+of\s+((?:[\w’'\-]+\s*){1,5})")
+CHANGE_BY_RE = re.compile(r"\bby\s+(?:about\s+|around\s+|roughly\s+|nearly\s+|almost\s+|some\s+|over\s+|more than\s+)?$", re.I)
+LOAD_EACH_RE = re.compile(r"(?:\s+[\w\-]+){0,3}?\s+(?:each|apiece|per (?:truck|vehicle|lorry|trip|load)|a (?:truck|trip))\b", re.I)
+LOAD_VERB_RE = re.compile(r"\b(?:load\w*|unload\w*|carr(?:y|ies|ied|ying)|haul\w*|transport\w*)\b", re.I)
+PRONOUN_ONE_RE = re.compile(r"\s+(?:could|can|would|should|may|might|must|will|has|had|who|that)\b", re.I)
+LOAD_RE = re.compile(r"^\s*(?:metric\s+)?(?:tons?|tonnes?|t\b|kilograms?|kg\b)(?:\s+of\s+[\w\-]+)?", re.IGNORECASE)
 PEOPLE_RE = re.compile(r"^\s*(?:people|persons|individuals|families|households|men|women|workers|passengers|traders|investors)\b", re.IGNORECASE)
 CAPTION_MAX_WORDS = 20
 # "... of the vehicles (parked) are/were <class>": the share of one class among all vehicles
@@ -68,15 +108,6 @@ PERSON_NOUN_RE = re.compile(r"\s+(?:smugglers?|dealers?|traders?|owners?|drivers
                             r"investors?|brokers?|companies|company|business|industry)\b", re.I)
 REPORTING_RE = re.compile(r"\b(?:tracked|reported|reports|interview(?:s|ed)?|spoke|surveyed|investigat\w+|visited)\b", re.I)
 PRONOUN_REACH = 30  # characters between a trend word and the pronoun that carries its subject
-
-
-@dataclass
-class Mention:
-    start: int  # offsets into the article text
-    end: int
-    cls: str | None  # taxonomy class, or None for generic / activity words
-    kind: str  # specific, generic, activity
-    text: str
 
 
 @dataclass
@@ -116,63 +147,10 @@ class Claim:
         return {k: d[k] for k in (*CLAIMS_FIELDS, "source_file", "url", "confidence", "published", "publisher", "title")}
 
 
-# --- mentions ---------------------------------------------------------------------------------------
-
-def find_mentions(text: str, offset: int = 0) -> list[Mention]:
-    """Vehicle words in ``text``: class words and brands (specific), generic and activity words."""
-    blocked = [(m.start(), m.end()) for m in V.NON_VEHICLE_RE.finditer(text)]
-
-    def free(s: int, e: int) -> bool:
-        return not any(s < be and bs < e for bs, be in blocked)
-
-    out: list[Mention] = []
-    taken: list[tuple[int, int]] = []
-    for m in V.VEHICLE_RE.finditer(text):
-        if free(m.start(), m.end()):
-            cls = V.word_class(m.group(0))
-            if cls:
-                out.append(Mention(offset + m.start(), offset + m.end(), cls, "specific", m.group(0)))
-                taken.append((m.start(), m.end()))
-    for m in V.BRAND_RE.finditer(text):
-        word = m.group(0)
-        if word.lower().rstrip("s") in V.CAPITALISED_BRANDS or word.lower() in V.CAPITALISED_BRANDS:
-            if not word[0].isupper():
-                continue
-        if any(m.start() < e and s < m.end() for s, e in taken):
-            continue
-        # a class word right after a brand names the class ("Foton bus", "Toyota Camry cars")
-        after = V.VEHICLE_RE.match(text, m.end() + 1) if m.end() < len(text) else None
-        cls = V.word_class(word)
-        if after and V.word_class(after.group(0)):
-            cls = V.word_class(after.group(0))
-        if cls:
-            out.append(Mention(offset + m.start(), offset + m.end(), cls, "specific", word))
-            taken.append((m.start(), m.end()))
-    for m in V.MIXED_RE.finditer(text):
-        if free(m.start(), m.end()):
-            out.append(Mention(offset + m.start(), offset + m.end(), V.ANY, "specific", m.group(0)))
-            taken.append((m.start(), m.end()))
-    for m in V.GENERIC_RE.finditer(text):
-        if free(m.start(), m.end()) and not any(m.start() < e and s < m.end() for s, e in taken):
-            out.append(Mention(offset + m.start(), offset + m.end(), None, "generic", m.group(0)))
-    for m in V.ACTIVITY_RE.finditer(text):
-        out.append(Mention(offset + m.start(), offset + m.end(), None, "activity", m.group(0)))
-    out.sort(key=lambda x: x.start)
-    return out
-
-
 def _opens_sentence(text: str, sentence_start: int, at: int) -> bool:
     """A date at the head of a sentence ("In 2017, ...", "Since then, ...") frames all of it."""
     head = text[sentence_start:at]
     return len(head.split()) <= 4 and not re.search(r"[,;]", head)
-
-
-def _classes(mentions: list[Mention]) -> list[str]:
-    seen: list[str] = []
-    for m in mentions:
-        if m.kind == "specific" and m.cls and m.cls not in seen:
-            seen.append(m.cls)
-    return seen
 
 
 # --- the article pass --------------------------------------------------------------------------------
@@ -186,19 +164,33 @@ class _SentenceInfo:
     linked_activity: bool  # a vehicle word next to smuggling/import words: later "smuggling" refers to it
 
 
+class ExtractionTimeout(InputError):
+    """One article took longer than its time budget; its claims are dropped, the batch goes on."""
+
+
 class ArticleExtractor:
     """Extracts the claims of one article."""
 
-    def __init__(self, article: Article, gazetteer) -> None:
+    def __init__(self, article: Article, gazetteer, time_budget: float = TIME_BUDGET_S) -> None:
         self.article = article
         self.text = article.text
+        if len(self.text) > MAX_ARTICLE_CHARS:
+            raise InputError(f"article text is {len(self.text):,} characters, more than the limit of "
+                             f"{MAX_ARTICLE_CHARS:,}; split it into articles", article.source_file)
+        self.budget = time_budget
+        self.deadline = time.monotonic() + time_budget
         self.paragraphs: list[Paragraph] = segment(self.text, article.title)
+        for p in self.paragraphs:
+            p.sentences = [s for s in p.sentences if prose_like(s.text)]
         self.sentences: list[Sentence] = [s for p in self.paragraphs for s in p.sentences]
+        self._check_time()
         self.places = PlaceResolver(gazetteer, [s.text for s in self.sentences], article.title)
         self.info: list[_SentenceInfo] = []
         for s in self.sentences:
+            self._check_time()
             mentions = find_mentions(s.text, s.start)
-            dates = [(d, s.start + d.start) for d in find_dates(s.text)]
+            # a dateline's date ("SEOUL, Oct. 14 (Yonhap) --") dates the report, not what the sentence says
+            dates = [(d, s.start + d.start) for d in find_dates(s.text) if not DATELINE_TAIL_RE.match(s.text, d.end)]
             linked = any(m.kind == "specific" or m.kind == "generic" for m in mentions) and bool(
                 V.ACTIVITY_LINK_RE.search(s.text))
             self.info.append(_SentenceInfo(s, mentions, dates, bool(IMAGERY_RE.search(s.text)), linked))
@@ -212,7 +204,22 @@ class ArticleExtractor:
         self.doc_imagery = self._document_imagery()
         self.reporting = self._reporting_period()
         self.claims: list[Claim] = []
-        self.carried_place: str | None = None
+        # before any sentence names a place, the city the report was filed from (its dateline)
+        self.carried_place: str | None = self._dateline_place(gazetteer)
+
+    def _dateline_place(self, gazetteer) -> str | None:
+        city = self.article.dateline_city
+        if not city:
+            return None
+        for name in (city, city.split()[-1]):
+            if name in gazetteer:
+                return gazetteer.get(name).name
+        return None
+
+    def _check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise ExtractionTimeout(f"claim extraction took more than its {self.budget:g} s budget; "
+                                    "article skipped", self.article.source_file)
 
     # --- context -------------------------------------------------------------------------------
 
@@ -261,12 +268,14 @@ class ArticleExtractor:
 
     def _default_end(self, paragraph: int) -> date | None:
         """Where a statement in the present or past tense ends: when its source spoke, else the
-        publication date when the article gives it (metadata or byline), else the reporting period.
-        A publication date only guessed from a hint or URL resolves relative words but bounds nothing."""
+        publication date when the article gives it (metadata or byline, or a hint or URL known to the
+        day or month: it ends at that month's end), else the reporting period. A year alone bounds
+        nothing (the conventions leave such periods null)."""
         if paragraph in self.speech_refs:
             return self.speech_refs[paragraph].end
-        if self.reference is not None and self.reference.source in ("metadata", "text"):
-            return self.reference.end
+        ref = self.reference
+        if ref is not None and (ref.source in ("metadata", "text") or (ref.end - ref.start).days <= 31):
+            return ref.end
         if self.reporting is not None:
             return self.reporting.end
         return None
@@ -275,7 +284,7 @@ class ArticleExtractor:
         period = expr.resolve(Context(ref, self.year_hint, self.previous_period))
         return period if period is not None and not period.empty else None
 
-    def _lookback_classes(self, index: int, include_self: bool = False) -> list[str] | None:
+    def _lookbackclasses_of(self, index: int, include_self: bool = False) -> list[str] | None:
         """Classes of the nearest earlier sentence (same section) with specific vehicle words."""
         section = self.info[index].sentence.section
         start = index if include_self else index - 1
@@ -285,7 +294,7 @@ class ArticleExtractor:
                 break
             if PHOTO_CREDIT_RE.search(inf.sentence.text):
                 continue  # a file photo's caption is not what the running text refers back to
-            classes = _classes(inf.mentions)
+            classes = classes_of(inf.mentions)
             if classes:
                 return classes
         return None
@@ -301,21 +310,21 @@ class ArticleExtractor:
             inf = self.info[j]
             if inf.sentence.section != section:
                 break
-            if inf.linked_activity or (j == index and _classes(inf.mentions)):
-                classes = _classes(inf.mentions)
+            if inf.linked_activity or (j == index and classes_of(inf.mentions)):
+                classes = classes_of(inf.mentions)
                 if classes:
                     return classes
-                generic = self._lookback_classes(j)
+                generic = self._lookbackclasses_of(j)
                 return generic or [V.ANY]
         return None
 
     def _class_of(self, mentions: list[Mention], index: int, allow_activity: bool = True) -> tuple[list[str], bool]:
         """(classes, inferred): the specific classes named, else what generic words refer to."""
-        classes = _classes(mentions)
+        classes = classes_of(mentions)
         if classes:
             return classes, False
         if any(m.kind == "generic" for m in mentions):
-            return self._lookback_classes(index) or [V.ANY], True
+            return self._lookbackclasses_of(index) or [V.ANY], True
         if allow_activity and any(m.kind == "activity" for m in mentions):
             ref = self._activity_refers(index)
             if ref:
@@ -336,6 +345,10 @@ class ArticleExtractor:
         hits = [h for h in sentence_hits if clause.start <= h.start < clause.end]
         if hits:
             return first_city(hits)
+        crossing = self.places.crossing(clause.text, s.text) or (
+            None if sentence_hits else self.places.crossing(s.text, s.text))
+        if crossing:
+            return crossing
         if self.places.national(clause.text):
             return None
         if sentence_hits:
@@ -357,6 +370,9 @@ class ArticleExtractor:
             period = self._resolve(expr, ref)
             if period is None:
                 continue
+            if kind == "trend" and THAN_RE.search(self.text[max(s.start, expr.start + s.start - 30):expr.start + s.start]):
+                # "busier than last spring": the change runs from the date compared with up to now
+                return Period(period.start, self._default_end(s.paragraph)), "dated"
             if V.CONTINUE_RE.search(text) and ref is not None and period.end and period.end < ref.end and expr.mode == "point":
                 period = Period(period.start, ref.end)
             return period, "dated"
@@ -399,6 +415,8 @@ class ArticleExtractor:
     def _new(self, clause: Clause, inf: _SentenceInfo, kind: str, cls: str, confidence: float,
              focus: str | None = None, **kw) -> Claim:
         period, why = self._period(clause, inf, kind, focus)
+        if kind == "price" and why != "dated" and HYPOTHETICAL_RE.search(focus if focus is not None else clause.text):
+            period, why = None, "what a vehicle can fetch, not a price observed at a time"
         start, end = period.iso() if period else (None, None)
         dated = why == "dated"
         notes = [n for n in (kw.pop("note", None), None if dated else why) if n]
@@ -420,6 +438,8 @@ class ArticleExtractor:
         clause_mentions = [m for m in sentence_mentions if clause.start <= m.start < clause.end]
         for n, a in enumerate(amounts):
             a_start, a_end = clause.start + a.start, clause.start + a.end
+            if GOODS_PRICE_RE.search(clause.text[max(0, a.start - 40):a.start]) or GOODS_AFTER_RE.match(clause.text, a.end):
+                continue  # "a kilogram of rice selling for KPW 5,000": the price of something else
             focus = clause.text[(amounts[n - 1].end if n else 0):a.end]
             after = clause.text[a.end:a.end + 40]
             after = re.sub(r"^\s*(?:\([^)]*\)|\[[^\]]*\])", "", after)
@@ -441,7 +461,7 @@ class ArticleExtractor:
                     nearest = min(others, key=lambda m: abs(m.start - a_start))
                     classes, inferred = self._class_of([nearest], index, allow_activity=False)
             if not classes and PRICE_CONTEXT_RE.search(inf.sentence.text):
-                classes = self._lookback_classes(index) or []
+                classes = self._lookbackclasses_of(index) or []
                 inferred = True
             if not classes:
                 continue
@@ -451,6 +471,8 @@ class ArticleExtractor:
             window = self.text[inf.sentence.start:a_end] + clause.text[a.end:a.end + 12]
             if FARE_RE.search(window):
                 unit = f"{cur}_per_passenger_trip"
+            elif RENT_RE.search(window):
+                unit = f"{cur}_rent_per_vehicle" + next((f"_per_{u}" for rx, u in RENT_PERIODS if rx.match(clause.text, a.end)), "")
             elif BRIBE_RE.search(window):
                 unit = f"{cur}_bribe_per_vehicle"
             elif LICENSE_RE.search(window):
@@ -462,12 +484,45 @@ class ArticleExtractor:
             else:
                 unit = f"{cur}_per_vehicle"
             note = "former price (changed from)" if a.change_from else None
+            value, low, high = a.value, a.low, a.high
+            bound = PRICE_BOUND_RE.search(clause.text[max(0, a.start - 25):a.start])
+            if bound and value is not None:
+                # "a price in excess of KPW 4 million", "up to $5,000": a bound on the price
+                value, low, high = (None, value, None) if bound.group("lower") else (None, None, value)
             out.append(self._new(clause, inf, "price", self._one_class(classes), 0.85 - 0.15 * inferred, focus=focus,
-                                 value=a.value, low=a.low, high=a.high, unit=unit, currency=a.currency, note=note))
+                                 value=value, low=low, high=high, unit=unit, currency=a.currency, note=note))
+        return out
+
+    def _share_of_other(self, clause: Clause, end: int) -> bool:
+        """"70 percent of North Korea's trade": the share is of something that is not vehicles."""
+        of = SHARE_OF_RE.match(clause.text, end)
+        if not of:
+            return False
+        ms = find_mentions(of.group(1))
+        return not any(m.kind in ("specific", "generic") for m in ms) and not PRONOUN_SUBJECT_RE.search(of.group(1))
+
+    def _percent_changes(self, clause: Clause, inf: _SentenceInfo, index: int) -> list[Claim]:
+        """"traffic decreased by about 88 percent", "fell by half": a trend whose size is given."""
+        out = []
+        for sh in find_percentages(clause.text):
+            head = clause.text[max(0, sh.start - 60):sh.start]
+            if not CHANGE_BY_RE.search(head):
+                continue
+            direction = next((d for d in ("decrease", "increase") if V.DIRECTION_RES[d].search(head)), None)
+            if direction is None:
+                continue
+            mentions = [m for m in inf.mentions if clause.start <= m.start < clause.start + sh.start]
+            classes, inferred = self._class_of(mentions, index)
+            if not classes:
+                continue
+            out.append(self._new(clause, inf, "trend", self._one_class(classes), 0.7 - 0.1 * inferred,
+                                 direction=direction, value=sh.value, low=sh.low, high=sh.high, unit="fraction_change"))
         return out
 
     def _proportions(self, clause: Clause, inf: _SentenceInfo, index: int) -> list[Claim]:
-        shares = [(s.value, s.low, s.high, "percentage") for s in find_percentages(clause.text)]
+        shares = [(s.value, s.low, s.high, "percentage") for s in find_percentages(clause.text)
+                  if not self._share_of_other(clause, s.end)
+                  and not CHANGE_BY_RE.search(clause.text[max(0, s.start - 60):s.start])]
         if not shares:
             for rx, value, low, high in V.QUANTIFIER_RES:
                 for m in rx.finditer(clause.text):
@@ -484,7 +539,7 @@ class ArticleExtractor:
         mentions = [m for m in inf.mentions if clause.start <= m.start < clause.end]
         classes, inferred = self._class_of(mentions, index, allow_activity=False)
         if not classes:
-            classes = self._lookback_classes(index) or ([V.ANY] if self._generic_before(index) else [])
+            classes = self._lookbackclasses_of(index) or ([V.ANY] if self._generic_before(index) else [])
             inferred = True
         if not classes:
             return []
@@ -492,7 +547,7 @@ class ArticleExtractor:
         attr = re.search(r"\b(?:had|have|has|lack|lacked|with|without)\s+(?:\w+\s+)?(licen[cs]e plates?|plates?)\b", clause.text, re.I)
         unit = "fraction_with_license_plates" if attr else "fraction"
         share_of = CLASS_SHARE_RE.search(clause.text)
-        if share_of and not attr and _classes(mentions) and not ATTRIBUTE_RE.search(clause.text[share_of.end():]):
+        if share_of and not attr and classes_of(mentions) and not ATTRIBUTE_RE.search(clause.text[share_of.end():]):
             unit = "class_share"  # "most of the vehicles parked were trucks": a share imagery can count
         if attr and re.search(r"\black", clause.text, re.I) and value is not None:
             value = 1.0 - value
@@ -508,6 +563,10 @@ class ArticleExtractor:
         for q in find_quantities(text):
             if any(q.start < e and s < q.end for s, e in money + consumed):
                 continue
+            if NOT_BEFORE_RE.search(text[max(0, q.start - 12):q.start]):
+                continue  # "not a single lorry", "not one truck": absence, not a count
+            if q.text.lower() == "one" and PRONOUN_ONE_RE.match(text, q.end):
+                continue  # "one could buy ...": the pronoun, not a number
             if re.match(r"^\s*(?:times|years?|days?|months?|weeks?|hours?|km|kilometers|inch|cc|%|percent)\b", text[q.end:], re.I):
                 continue
             if re.match(r"^[\-–]\w", text[q.end:]) or re.search(r"[\w\-]$", text[:q.start]) and text[q.start - 1:q.start] == "-":
@@ -523,15 +582,30 @@ class ArticleExtractor:
                     break
             unit = "vehicles"
             people = PEOPLE_RE.match(text[q.end:])
+            load = LOAD_RE.match(text[q.end:])
+            if load and not (LOAD_EACH_RE.match(text, q.end + load.end()) or LOAD_VERB_RE.search(text[max(0, q.start - 40):q.start])):
+                continue  # "800 kilograms of rice": a measure of goods, neither vehicles nor a load per vehicle
+            if load and target is None:
+                # "unload about 40 tons of cargo each": a load per vehicle, not a count of vehicles
+                prior = [m for m in mentions if m.end <= clause.start + q.start and m.start >= inf.sentence.start]
+                classes, inferred = self._class_of(prior[-1:], index) if prior else (self._lookbackclasses_of(index) or [], True)
+                if not classes:
+                    continue
+                kind = "approximate" if q.kind in ("count", "approximate") and q.value is not None else q.kind
+                per = self._one_class(classes)
+                out.append(self._new(clause, inf, kind, per, 0.6 - 0.1 * inferred, value=q.value, low=q.low,
+                                     high=q.high, unit=f"tonnes_cargo_per_{'vehicle' if per == V.ANY else per}",
+                                     note="load per vehicle, not a vehicle count"))
+                continue
             if people:
                 # "3-5 people buy one car": people per vehicle
                 per = re.search(r"\b(?:one|a single|each|per|every)\s+(\w+(?:\s\w+)?)", text[q.end:q.end + 80], re.I)
                 ms = find_mentions(per.group(1)) if per else []
-                if not _classes(ms):
+                if not classes_of(ms):
                     continue
                 consumed.append((q.end + per.start(), q.end + per.end()))
                 unit = f"{people.group(0).strip().lower()}_per_vehicle"
-                classes, inferred = _classes(ms), False
+                classes, inferred = classes_of(ms), False
                 target = None
             elif target is None:
                 if q.word_one or not ELLIPSIS_AFTER_RE.match(text[q.end:]):
@@ -540,7 +614,7 @@ class ArticleExtractor:
                 if prior:
                     classes, inferred = self._class_of(prior[-1:], index)
                 else:
-                    classes, inferred = self._lookback_classes(index) or [], True
+                    classes, inferred = self._lookbackclasses_of(index) or [], True
                 if not classes:
                     continue
             else:
@@ -592,6 +666,11 @@ class ArticleExtractor:
             between = self.text[clause.start + m.end():nxt.start].split() if nxt else []
             if nxt and all(w.lower() in V.MORE_ADJECTIVES for w in between) and len(between) <= 1 and not any(m.start() < e and s < m.end() for s, e, _ in triggers):
                 triggers.append((m.start(), m.end(), "increase"))
+        for m in MORE_USERS_RE.finditer(text):
+            # "with more people riding electric bikes": more of the vehicles in use
+            if any(x.kind == "specific" and 0 <= x.start - (clause.start + m.end()) <= 25 for x in clause_mentions) \
+                    and not any(m.start() < e and s < m.end() for s, e, _ in triggers):
+                triggers.append((m.start(), m.end(), "increase"))
         if not triggers:
             return []
         desire = V.DESIRE_RE.search(text)
@@ -621,13 +700,21 @@ class ArticleExtractor:
             if chosen and chosen[0].kind == "specific":
                 near = [m for m in clause_mentions if m.kind == "specific"
                         and abs((m.start - clause.start) - ts) <= 120]
-                classes = _classes(near) or classes
+                classes = classes_of(near) or classes
             near_pronoun = any(abs(p.start() - ts) <= PRONOUN_REACH or abs(p.start() - te) <= PRONOUN_REACH
                                for p in PRONOUN_SUBJECT_RE.finditer(text))
             if not classes and not clause_mentions and near_pronoun:
                 others = [m for m in inf.mentions if not (clause.start <= m.start < clause.end)]
                 if others:
                     classes, inferred = self._class_of(others, index)
+            if (not classes and not clause_mentions and INFRA_SUBJECT_RE.search(text[max(0, ts - 50):ts])
+                    and not NOT_TRAFFIC_RE.search(text[:ts])):
+                # "the bridge has gone quiet", "crossings at Sinuiju picked up again": traffic at a place
+                classes, inferred = [V.ANY], True
+            if not classes and not text[ts:te].lower().endswith("ed") and AFTER_EVENT_RE.search(text[max(0, ts - 30):ts]):
+                # "Trucks have resumed ... after a roughly two-year shutdown": the earlier state of the
+                # clause's own vehicles
+                classes = classes_of([m for m in clause_mentions if m.kind == "specific"])
             if not classes:
                 continue
             key = direction
@@ -640,23 +727,50 @@ class ArticleExtractor:
             if what:
                 subject = "demand" if what.group(1).lower() in ("demand", "interest") else "price"
                 note = f"{what.group(1).lower()} {direction}, not vehicle numbers"
+            if direction == "halted" and subject == "numbers" and HALTED_STATE_RE.search(text):
+                # "China has suspended vehicle exports since then", "were completely cut off": a state
+                # of no vehicles over the period, not a change within it
+                out.append(self._new(clause, inf, "absence", cls, 0.6, note="halted: none over the period"))
+                continue
             claim = self._new(clause, inf, "trend", cls, 0.7 - 0.1 * inferred, direction=direction, note=note)
             claim.subject = subject
             out.append(claim)
         return out
 
     def _absence(self, clause: Clause, inf: _SentenceInfo, index: int) -> list[Claim]:
+        mentions = [x for x in inf.mentions if clause.start <= x.start < clause.end and x.kind != "activity"]
+        # "No excavators were seen", "not a single lorry", "trucks were nowhere to be seen"
+        denied = [x for x in mentions if self._polarity(clause, x) == NEGATED]
+        if denied:
+            classes = classes_of(denied) or self._class_of(denied, index)[0]
+            return [self._new(clause, inf, "absence", c, 0.65) for c in (classes or [V.ANY])]
         m = V.ABSENCE_RE.search(clause.text)
         if not m or re.match(r"-", clause.text[m.end():]):
             return []
-        mentions = [x for x in inf.mentions if clause.start <= x.start < clause.end]
-        classes = _classes(mentions)
-        if not classes and not V.ROAD_WORDS_RE.search(clause.text):
-            return []
+        classes = classes_of(mentions)
+        if classes and EMPTY_PLACE_RE.search(m.group(0)):
+            return []  # "old buses plying the country's empty roads": the buses are there
+        if not classes and not V.ROAD_WORDS_RE.search(inf.sentence.text):
+            return []  # "the bridge ... but has remained unused": the road may be in the other clause
         return [self._new(clause, inf, "absence", self._one_class(classes) if classes else V.ANY, 0.6)]
+
+    @staticmethod
+    def _polarity(clause: Clause, mention: Mention) -> str:
+        if not may_deny(clause.text):
+            return AFFIRMED
+        return polarity(clause.text, mention.start - clause.start, mention.end - clause.start)
 
     def _presence(self, clause: Clause, inf: _SentenceInfo, index: int) -> list[Claim]:
         mentions = [m for m in inf.mentions if clause.start <= m.start < clause.end and m.kind != "activity"]
+        if not mentions:
+            return []
+        rare = [m for m in mentions if self._polarity(clause, m) == RARE]
+        if rare:
+            # "Buses are rarely seen": neither presence nor absence; kept as an observation
+            classes = classes_of(rare) or self._class_of(rare, index)[0] or [V.ANY]
+            return [self._new(clause, inf, "other", c, 0.5, note="rarely seen: neither presence nor absence")
+                    for c in classes]
+        mentions = [m for m in mentions if self._polarity(clause, m) != NEGATED]
         if not mentions:
             return []
         s = inf.sentence
@@ -666,9 +780,10 @@ class ArticleExtractor:
                    and any(m.kind == "specific" for m in mentions))
         if not caption and not self._presence_cue(clause, mentions):
             return []
-        if V.DESIRE_RE.search(clause.text):
-            return []
-        classes = _classes(mentions)
+        desire = V.DESIRE_RE.search(clause.text)
+        if desire and desire.start() < mentions[0].end - clause.start + 20:
+            return []  # "residents want electric bikes"; not "trucks ... are evidence of the demand"
+        classes = classes_of(mentions)
         inferred = False
         if not classes:
             classes, inferred = self._class_of(mentions, index)
@@ -689,27 +804,59 @@ class ArticleExtractor:
                 continue
             if m.group(0).lower().endswith("ed") and any(0 <= x.start - ce <= 1 for x in mentions):
                 continue  # "imported cars", "smuggled vehicles": an adjective, not a statement
-            if any(0 <= x.start - ce <= 40 for x in mentions):
-                return True
+            if any(0 <= x.start - ce <= 40 or cs <= x.start < ce for x in mentions):
+                return True  # the object after the cue, or inside it ("left the diesel buses in their garage")
             before = [x for x in mentions if 0 <= cs - x.end <= 60]
-            if before and "," not in self.text[before[-1].end:cs]:
+            if before and ("," not in self.text[before[-1].end:cs] or self._apposition(before, cs)):
                 return True  # the subject, not a word in an earlier clause ("the cars ..., as the image shows")
         return False
+
+    def _other(self, clause: Clause, inf: _SentenceInfo, index: int) -> list[Claim]:
+        """An observation about vehicles that is none of the other kinds: quality, preference,
+        comparison, use, shortage (``vocabulary.OTHER_CUES``), said of a vehicle word in the clause."""
+        m = V.OTHER_RE.search(clause.text)
+        if not m or inf.sentence.kind != "prose":
+            return []
+        mentions = [x for x in inf.mentions if clause.start <= x.start < clause.end and x.kind != "activity"]
+        classes, inferred = self._class_of(mentions, index, allow_activity=True)
+        if not classes:
+            return []
+        what = next(k for k, v in m.groupdict().items() if v)
+        cls = self._one_class(classes)
+        s = inf.sentence
+        if any(c.kind == "other" and c.vehicle_class == cls and s.start <= c.start < s.end for c in self.claims):
+            return []  # one observation per sentence: its clauses say one thing about these vehicles
+        return [self._new(clause, inf, "other", cls, 0.45 - 0.1 * inferred, note=what)]
+
+    def _apposition(self, before: list[Mention], cue_start: int) -> bool:
+        """"Chinese luxury cars, BYDs, lined up": the commas only separate vehicle words of one subject."""
+        last_comma = self.text.rfind(",", before[-1].end, cue_start)
+        if last_comma < 0 or self.text[last_comma + 1:cue_start].strip():
+            return False
+        start = before[0].start
+        gaps = self.text[start:last_comma]
+        for m in reversed(before):
+            gaps = gaps[:m.start - start] + " " + gaps[m.end - start:]
+        return re.fullmatch(r"[\s,]*(?:(?:and|or|[\w\-]+)\s*[\s,]*){0,3}", gaps) is not None
 
     # --- driver ----------------------------------------------------------------------------------
 
     def run(self) -> list[Claim]:
         for index, inf in enumerate(self.info):
+            self._check_time()
             s = inf.sentence
             self.places.note_provinces(s.text)
             for clause in s.clauses:
-                found: list[Claim] = [*self._prices(clause, inf, index), *self._proportions(clause, inf, index)]
+                found: list[Claim] = [*self._prices(clause, inf, index), *self._proportions(clause, inf, index),
+                                      *self._percent_changes(clause, inf, index)]
                 if not found:
                     found = self._quantities(clause, inf, index)
                 if not found:
-                    found = self._trends(clause, inf, index) or self._absence(clause, inf, index)
+                    found = self._absence(clause, inf, index) + self._trends(clause, inf, index)
                 if not found:
                     found = self._presence(clause, inf, index)
+                if not found:
+                    found = self._other(clause, inf, index)
                 self.claims.extend(found)
             hits = self.places.hits(s.text, s.start)
             if self.places.strongly_national(s.text):
@@ -731,7 +878,7 @@ def _key(c: Claim) -> tuple:
         return (c.kind, c.vehicle_class, c.direction, c.place, c.subject)
     if c.kind == "price":
         # "$1,000 for each vehicle ... about $1,000 is paid to the Customs Office": one price, restated
-        return (c.kind, c.value, c.low, c.high, c.currency)
+        return (c.kind, c.value, c.low, c.high, c.currency, c.unit)
     return (c.kind, c.vehicle_class, c.value, c.low, c.high, c.unit, c.currency)
 
 
@@ -749,6 +896,12 @@ def dedupe(claims: list[Claim]) -> list[Claim]:
             continue
         if k in seen:
             kept = seen[k]
+            if (c.dated and not kept.dated) or (c.place and not kept.place and c.dated == kept.dated):
+                # the body's dated, placed sentence says more than the standfirst it restates
+                c.confidence = min(0.95, kept.confidence + 0.05)
+                out[out.index(kept)] = c
+                seen[k] = c
+                continue
             kept.confidence = min(0.95, kept.confidence + 0.05)  # restated: a little more certain
             continue
         seen[k] = c
@@ -756,10 +909,11 @@ def dedupe(claims: list[Claim]) -> list[Claim]:
     return out
 
 
-def extract_claims(article: Article, gazetteer=None) -> list[Claim]:
-    """The vehicle claims of one article."""
+def extract_claims(article: Article, gazetteer=None, time_budget: float = TIME_BUDGET_S) -> list[Claim]:
+    """The vehicle claims of one article. ``InputError`` (naming the article) when its text is over
+    ``MAX_ARTICLE_CHARS`` or extraction outlasts ``time_budget`` seconds (``ExtractionTimeout``)."""
     if gazetteer is None:
         from borderwatch.geo.gazetteer import load_gazetteer
 
         gazetteer = load_gazetteer()
-    return ArticleExtractor(article, gazetteer).run()
+    return ArticleExtractor(article, gazetteer, time_budget).run()

@@ -22,7 +22,7 @@ TENS = {
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
     "ninety": 90,
 }
-SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+SCALES = {"dozen": 12, "hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 PHRASES = {
     "a dozen": 12, "one dozen": 12, "half a dozen": 6, "a couple of": 2, "a couple": 2, "a pair of": 2,
     "a hundred": 100, "a thousand": 1000, "a single": 1, "another": 1, "dozen": 12,
@@ -39,7 +39,7 @@ VAGUE = {
 _WORD_NUM = (
     r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s\-](?:one|two|three|four|five|six|seven|eight|nine))?"
     r"|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-    r"sixteen|seventeen|eighteen|nineteen)(?:\s+(?:hundred|thousand|million))?(?![\-\w])"
+    r"sixteen|seventeen|eighteen|nineteen)(?:\s+(?:hundred|thousand|million|dozen))?(?![\-\w])"
 )
 _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 NUMBER = (
@@ -139,10 +139,27 @@ def _side(text: str) -> tuple[float | None, float | None, float | None, bool]:
     return n, None, None, False
 
 
+# "a bus or two" (conventions: range 1-2): the quantity is the article, so that the vehicle word
+# follows it as in "two buses"; "or two" is part of it and no second quantity.
+_A_OR_TWO_RE = re.compile(r"\b(?:a|an|one)\s+(?!(?:dozen|hundred|thousand|few|couple|day|week|month|year)\b)(?=(?:[\w\-]+\s+){1,2}or\s+two\b)", re.IGNORECASE)
+_OR_TWO_RE = re.compile(r"\bor\s+two\b", re.IGNORECASE)
+# "only five can be smuggled per week": "only" before a capacity is an upper bound
+_CAPACITY_AFTER_RE = re.compile(r"^\s+(?:[\w\-]+\s+){0,2}?(?:can|could)\b", re.IGNORECASE)
+
+
 def find_quantities(text: str) -> list[Quantity]:
     """Every quantity expression in ``text``, with hedges and ranges folded in."""
     out: list[Quantity] = []
+    skip: list[tuple[int, int]] = []
+    for m in _A_OR_TWO_RE.finditer(text):
+        two = _OR_TWO_RE.search(text, m.end())
+        if two is None:
+            continue
+        out.append(Quantity(m.start(), m.end() - 1, "range", None, 1.0, 2.0, text[m.start():m.end() - 1], vague=True))
+        skip.append((two.start(), two.end()))
     for m in _QUANTITY_RE.finditer(text):
+        if any(m.start() < e and s < m.end() for s, e in skip):
+            continue
         a_text = m.group("a")
         a_val, a_lo, a_hi, a_vague = _side(a_text)
         if a_val is None and a_lo is None:
@@ -201,6 +218,8 @@ def find_quantities(text: str) -> list[Quantity]:
             kind = "upper_bound"
         elif hedge == "approx" or post == "or so":
             kind = "approximate"
+        elif hedge == "exact" and m.group("pre").strip().lower() == "only" and _CAPACITY_AFTER_RE.match(text[q.end:]):
+            kind = "upper_bound"
         if kind == "lower_bound":
             q.kind, q.low = kind, value
         elif kind == "upper_bound":
@@ -208,6 +227,7 @@ def find_quantities(text: str) -> list[Quantity]:
         else:
             q.kind, q.value = kind, value
         out.append(q)
+    out.sort(key=lambda q: q.start)
     return out
 
 
@@ -219,15 +239,18 @@ CURRENCY_WORDS: tuple[tuple[str, str], ...] = (
     (r"chinese yuan|yuan|rmb|cny|renminbi|yuan renminbi", "CNY"),
     (r"us dollars|u\.s\. dollars|american dollars|dollars|usd|us\$|u\.s\. ?\$", "USD"),
     (r"euros?|eur", "EUR"),
+    (r"japanese yen|yen|jpy", "JPY"),
+    (r"russian rubles?|russian roubles?|rubles?|roubles?|rub", "RUB"),
     (r"won", "KPW"),  # in these reports "won" alone is North Korean won
 )
 _CUR_AFTER = "|".join(p for p, _ in CURRENCY_WORDS)
 _AMOUNT_RE = re.compile(
-    rf"(?P<prefix>(?:U\.S\.\s?\$|US\$|\$|¥|₩|€|RMB\s?|CNY\s?|USD\s?|KPW\s?|KRW\s?))(?P<n1>{_DIGITS})(?:\s*(?P<scale1>million|thousand|k)\b)?"
+    rf"(?P<prefix>(?:U\.S\.\s?\$|US\$|\$|¥|₩|€|₽|RMB\s?|CNY\s?|USD\s?|KPW\s?|KRW\s?|JPY\s?|RUB\s?|EUR\s?))(?P<n1>{_DIGITS})(?:\s*(?P<scale1>million|thousand|k)\b)?"
     rf"|(?P<n2>{_DIGITS})(?:\s*(?P<scale2>million|thousand)\b)?\s*(?P<suffix>(?:{_CUR_AFTER}))\b",
     re.IGNORECASE,
 )
-_PREFIX_CURRENCY = {"$": "USD", "u.s.$": "USD", "us$": "USD", "¥": "CNY", "₩": "KPW", "€": "EUR",
+_PREFIX_CURRENCY = {"$": "USD", "u.s.$": "USD", "us$": "USD", "¥": "CNY", "₩": "KPW", "€": "EUR", "₽": "RUB",
+                    "jpy": "JPY", "rub": "RUB", "eur": "EUR",
                     "rmb": "CNY", "cny": "CNY", "usd": "USD", "kpw": "KPW", "krw": "KRW"}
 
 

@@ -9,7 +9,12 @@ Rules, in order:
    ("Ryanggang Province"). "the province" refers back to the last province named.
 3. A clause about the whole country ("into North Korea", "nationwide", "from China", "other
    provinces") and naming no city has no place.
-4. Otherwise the place carries over: the article's topic (the place in its title, or a place that
+4. Infrastructure: a named crossing (bridge, customs post) with no city in the clause is the side the
+   observation was made from (conventions: the Chinese side when the source or camera is Chinese,
+   the North Korean side for satellite imagery of the crossing or "on the North Korean side").
+   A capital used for its government ("relations between Pyongyang and Beijing", "sanctions on
+   Pyongyang") is no place.
+5. Otherwise the place carries over: the article's topic (the place in its title, or a place that
    holds most of its mentions), else the place of the latest sentence that named one.
 """
 
@@ -38,6 +43,22 @@ NATIONAL_RE = re.compile(
 STRONG_NATIONAL_RE = re.compile(
     r"\b(?:nationwide|across the country|throughout the country|all over the country|other provinces)\b", re.IGNORECASE
 )
+# Named border crossings: (pattern, Chinese side, North Korean side).
+CROSSINGS: tuple[tuple[str, str, str], ...] = (
+    (r"(?:Sino-Korean|China-North Korea|China-DPRK|Sino-North Korean)\s+Friendship\s+Bridge|\bFriendship\s+Bridge", "Dandong", "Sinuiju"),
+    (r"New\s+Yalu\s+(?:River\s+)?Bridge", "Dandong", "Sinuiju"),
+    (r"Quanhe|Wonjong", "Hunchun", "Rason"),
+    (r"Changbai\s+(?:port|customs|bridge)", "Changbai", "Hyesan"),
+    (r"Tumen\s+(?:port|customs|bridge)|Namyang\s+(?:bridge|customs)", "Tumen", "Onsong"),
+    (r"Ji['’]an\s+(?:port|customs|bridge)|Manpo\s+(?:bridge|customs)", "Ji'an", "Manpo"),
+)
+CROSSING_RES = tuple((re.compile(p, re.IGNORECASE), cn, kp) for p, cn, kp in CROSSINGS)
+NK_SIDE_RE = re.compile(r"\b(?:on|from) the North Korean side\b|\bsatellite\b|\bimagery\b", re.IGNORECASE)
+# A capital standing for its government.
+METONYM_AFTER_RE = re.compile(r"^(?:[’']s\s+(?:regime|government|leadership|authorities|ally|nuclear))|"
+                              r"^\s*(?:and|-|–)\s*(?:Beijing|Seoul|Washington|Moscow|Tokyo)\b", re.IGNORECASE)
+METONYM_BEFORE_RE = re.compile(r"(?:\b(?:Beijing|Seoul|Washington|Moscow|Tokyo)\s*(?:and|-|–)\s*|"
+                               r"\bsanctions\s+(?:on|against)\s+)$", re.IGNORECASE)
 THE_PROVINCE_RE = re.compile(r"\b(?:the|that|this) province\b", re.IGNORECASE)
 OUTSIDE_RE = re.compile(r"\b(?:outside|beyond|apart from|unlike)\s+(?:of\s+)?(?:the\s+)?(?:capital\s+(?:city\s+)?of\s+)?$", re.IGNORECASE)
 
@@ -105,7 +126,8 @@ class PlaceResolver:
         """Places named in ``text`` (offsets shifted by ``offset``), in order."""
         out: list[PlaceHit] = []
         for place, s, e in self.find_all_in(text):
-            if OUTSIDE_RE.search(text[:s]):
+            if OUTSIDE_RE.search(text[:s]) or METONYM_BEFORE_RE.search(text[max(0, s - 30):s]) \
+                    or METONYM_AFTER_RE.search(text[e:e + 30]):
                 continue
             out.append(PlaceHit(place.name, offset + s, offset + e, True))
         for m in CAPITAL_RE.finditer(text):
@@ -126,6 +148,15 @@ class PlaceResolver:
                 out.append(PlaceHit(name, offset + m.start(), offset + m.end(), name != f"{self.last_province} Province"))
         out.sort(key=lambda h: h.start)
         return out
+
+    def crossing(self, text: str, context: str) -> str | None:
+        """The side of a named crossing in ``text`` the observation was made from (``context``: the
+        sentence, which says whose source or camera it was)."""
+        for rx, cn, kp in CROSSING_RES:
+            if rx.search(text):
+                name = kp if NK_SIDE_RE.search(context) else cn
+                return self.gazetteer.get(name).name if name in self.gazetteer else name
+        return None
 
     def _province_spans(self, text: str, province: str) -> list[tuple[int, int]]:
         """Where a province is named in ``text`` (approximate: the first alias occurrence)."""

@@ -27,7 +27,22 @@ _CLAUSE_SPLIT_RE = re.compile(
     r"|\s+because\s+|,\s+(?:and|so)\s+(?=(?:then|these|those|they|it|he|she|we|there)\b)",
     re.IGNORECASE,
 )
-_SENTENCE_END_RE = re.compile(r"[.!?…]+[\"”’'»)\]]*(?=\s+[\"“‘'«(\[]?[A-Z0-9$¥₩])|[.!?…]+[\"”’'»)\]]*\s*$")
+# Bounds that keep the work per article linear in its length whatever the input: no sentence breaks
+# for a megabyte, a 100,000-character "word", a paragraph that never ends. Real report sentences
+# are under 400 characters and gold quotes under 200.
+MAX_SENTENCE_CHARS = 600
+MAX_TOKEN_CHARS = 60  # a longer run without spaces is a URL, a hash or junk: never part of a claim
+MAX_PARAGRAPH_CHARS = 4000
+MAX_NUMBERS_PER_SENTENCE = 16
+_LONG_TOKEN_RE = re.compile(rf"\S{{{MAX_TOKEN_CHARS + 1},}}")
+_NUMERIC_TOKEN_RE = re.compile(r"(?<!\S)[^\s\d]*\d")  # tokens holding a digit (one match per token)
+_WORD_TOKEN_RE = re.compile(r"(?<!\S)[^\s\w]*[^\W\d_]")  # tokens starting with a letter
+_SOFT_BREAK_RE = re.compile(r"[;,:]\s|\s")
+
+# A sentence ends at a stop before a capital, with a space between or (in scraped text that lost it,
+# "to China.The website said") after a lower-case word; "U.S." and "N.Korea" keep their dots.
+_SENTENCE_END_RE = re.compile(r"[.!?…]+[\"”’'»)\]]*(?=\s+[\"“‘'«(\[]?[A-Z0-9$¥₩])|[.!?…]+[\"”’'»)\]]*\s*$|"
+                              r"(?<=[a-z]{3})[.!?](?=[A-Z][a-z]{2})")
 
 
 @dataclass
@@ -126,7 +141,8 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for m in _SENTENCE_END_RE.finditer(chunk):
         stop = m.end()
         dot = m.start()
-        word = re.search(r"([A-Za-z][A-Za-z.]*)$", chunk[cursor:dot])
+        # the word before the dot (a bounded look-back: an anchored search over the whole chunk is quadratic)
+        word = re.search(r"([A-Za-z][A-Za-z.]*)$", chunk[max(cursor, dot - 20):dot])
         if chunk[dot] == "." and word:
             w = word.group(1).lower().rstrip(".")
             if w in ABBREVIATIONS or (len(w) == 1 and word.group(1).isupper()):
@@ -137,14 +153,47 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     if chunk[cursor:].strip():
         spans.append((start + cursor, end))
     out = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
+    for span_start, span_end in spans:
+        for s, e in bounded_spans(text, span_start, span_end, MAX_SENTENCE_CHARS):
+            while s < e and text[s].isspace():
+                s += 1
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            if e > s:
+                out.append((s, e))
     return out
+
+
+def prose_like(text: str) -> bool:
+    """A sentence of words, not a dump of numbers or symbols (a table row, a list of figures): a
+    report sentence has few numbers, and such dumps would make every number a candidate claim."""
+    if len(_NUMERIC_TOKEN_RE.findall(text)) > MAX_NUMBERS_PER_SENTENCE:
+        return False
+    n = len(text.split())
+    return n < 8 or len(_WORD_TOKEN_RE.findall(text)) >= 0.4 * n
+
+
+def bounded_spans(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:
+    """text[start:end] without over-long tokens, cut into pieces of at most ``limit`` characters at
+    the last clause mark or space before the limit (hard cut when there is none)."""
+    pieces: list[tuple[int, int]] = []
+    cursor = start
+    for m in _LONG_TOKEN_RE.finditer(text, start, end):
+        pieces.append((cursor, m.start()))
+        cursor = m.end()
+    pieces.append((cursor, end))
+    out: list[tuple[int, int]] = []
+    for s, e in pieces:
+        while e - s > limit:
+            cut = None
+            for m in _SOFT_BREAK_RE.finditer(text, s + limit // 2, s + limit):
+                cut = m.end()
+            cut = cut or s + limit
+            out.append((s, cut))
+            s = cut
+        if text[s:e].strip():
+            out.append((s, e))
+    return [(s, e) for s, e in out if text[s:e].strip()]
 
 
 _SUBORDINATE_RE = re.compile(r"\b(?:even though|although|though|whereas|even if)\b[^,;]{8,}?(,\s+)", re.IGNORECASE)
@@ -198,6 +247,8 @@ def segment(text: str, title: str | None = None) -> list[Paragraph]:
         prev_text = line
     if current:
         blocks.append((current[0], current[1]))
+    blocks = [piece for s, e in blocks for piece in
+              ([(s, e)] if e - s <= MAX_PARAGRAPH_CHARS else bounded_spans(text, s, e, MAX_PARAGRAPH_CHARS))]
 
     paragraphs: list[Paragraph] = []
     section = 0
@@ -209,10 +260,13 @@ def segment(text: str, title: str | None = None) -> list[Paragraph]:
             section += 1
         para = Paragraph(s, e, kind, len(paragraphs), section)
         if kind in ("prose", "fragment"):
-            speech_depth = 0
+            opened = closed = straight = 0  # quotation marks before the sentence, counted as we go
+            seen = s
             for ss, se in _sentence_spans(text, s, e):
-                before = text[s:ss]
-                speech_depth = (before.count("“") - before.count("”")) + (before.count('"') % 2)
+                before = text[seen:ss]
+                opened, closed, straight = opened + before.count("“"), closed + before.count("”"), straight + before.count('"')
+                seen = ss
+                speech_depth = (opened - closed) + (straight % 2)
                 sentence_text = text[ss:se]
                 in_speech = speech_depth > 0 or sentence_text.lstrip().startswith(("“", '"'))
                 sent = Sentence(ss, se, sentence_text, para.index, n_sentences, kind, section, in_speech)

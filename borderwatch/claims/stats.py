@@ -116,3 +116,12 @@ def compare_rates(x1: int, t1: float, x2: int, t2: float, confidence: float = 0.
         x1, t1, x2, t2, ratio, to_ratio(lo), to_ratio(hi),
         binom_test(x2, n, p0, "greater"), binom_test(x2, n, p0, "less"), binom_test(x2, n, p0, "two-sided"),
     )
+
+
+def percent(fraction: float) -> str:
+    """A fraction as a percentage with two significant digits below 10% (0.025%, 4.2%, 37%, 100%), so
+    that the same coverage reads the same in a verdict's reason and in the report's tables."""
+    value = float(fraction) * 100
+    if value == 0:
+        return "0%"
+    return f"{value:.0f}%" if value >= 10 else f"{value:.2g}%"

@@ -10,9 +10,10 @@ Every table is plain data so that a new report's vocabulary is added here, not i
 
 from __future__ import annotations
 
+import functools
 import re
 
-from borderwatch.detector.taxonomy import CLASSES, SYNONYMS
+from borderwatch.taxonomy import CLASSES, SYNONYMS
 
 ANY = "any_vehicle"
 
@@ -22,7 +23,7 @@ _EXTRA_VEHICLE_WORDS: dict[str, str] = {
     "saloon": "car", "hatchback": "car", "limousine": "car", "taxicab": "car",
     "electric car": "car", "pickup truck": "car",
     "truck": "truck", "lorry": "truck", "cargo truck": "truck", "dump truck": "truck", "tipper": "truck",
-    "tipper truck": "truck", "trailer": "truck", "semi-trailer": "truck", "tanker truck": "truck",
+    "tipper truck": "truck", "tipper lorry": "truck", "dump lorry": "truck", "cargo lorry": "truck", "trailer": "truck", "semi-trailer": "truck", "tanker truck": "truck",
     "four-door truck": "truck", "4-door truck": "truck", "box truck": "truck", "flatbed": "truck",
     "container truck": "truck", "freight truck": "truck", "car carrier": "truck", "hauler": "truck",
     "bus": "bus", "minibus": "bus", "coach": "bus", "trolleybus": "bus", "trolley bus": "bus",
@@ -82,7 +83,7 @@ MIXED_WORDS: tuple[str, ...] = ("traffic",)
 # Words that stand for vehicles only through what they refer back to ("smuggling" after "car
 # smuggling"); never a mention on their own.
 ACTIVITY_WORDS: tuple[str, ...] = (
-    "smuggling", "smuggled", "imports", "importing", "exports", "operations", "trade", "fare", "fares",
+    "smuggling", "smuggled", "imports", "importing", "exports", "operations", "fare", "fares",
 )
 PRONOUNS: tuple[str, ...] = ("these", "those", "they", "them", "it", "ones", "one")
 
@@ -92,6 +93,10 @@ NON_VEHICLE_PHRASES: tuple[str, ...] = (
     "cycling lane", "crane operator", "traffic police", "traffic controller", "traffic controllers",
     "traffic jam", "traffic division", "traffic light", "traffic safety", "car number", "taxi business",
     "taxi driver", "transportation company", "transportation companies",
+    # conventions: rail cars, containers and trains are not vehicles here
+    "rail car", "railcar", "railway car", "freight car", "train car", "wagon", "rail traffic",
+    "railway traffic", "rail freight traffic", "freight train traffic", "air traffic", "maritime traffic",
+    "ship traffic", "internet traffic",
 )
 
 
@@ -119,7 +124,11 @@ def _alternation(words) -> str:
 
 def word_class(word: str) -> str | None:
     """The class a (singular or plural, any case) vehicle or brand word names, else None."""
-    w = " ".join(word.lower().replace("-", " ").split())
+    return _word_class(" ".join(word.lower().replace("-", " ").split()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _word_class(w: str) -> str | None:
     for table in (VEHICLE_WORDS, BRANDS):
         for key, cls in table.items():
             k = key.replace("-", " ")
@@ -147,11 +156,13 @@ DIRECTION_PATTERNS: dict[str, tuple[str, ...]] = {
     "resumed": (
         r"\bresum(?:e|ed|es|ing|ption)\b", r"\brestart(?:ed|s|ing)?\b", r"\breopen(?:ed|s|ing)?\b",
         r"\bonce again (?:flowing|moving|running|crossing|coming)\b", r"\bback in (?:operation|business)\b",
+        r"\brevived?\b", r"\brestored\b", r"\breturned to\b",
     ),
     "halted": (
         r"\bhalt(?:ed|s|ing)?\b", r"\bsuspend(?:ed|s|ing)?\b", r"\bsuspension\b", r"\bput on hold\b",
         r"\bon hold\b", r"\bstopp(?:ed|ing)\b", r"\bceas(?:ed|es|ing)\b", r"\bshut down\b",
         r"\bground to a halt\b", r"\bcame to a (?:halt|standstill)\b", r"\bfroze(?:n)?\b",
+        r"\bshutdown\b", r"\bcut off\b", r"\bclosure\b", r"\bno longer\b",
     ),
     "stable": (
         r"\bremain(?:ed|s)? (?:stable|steady|unchanged|flat|the same)\b", r"\bstay(?:ed|s)? (?:stable|steady|flat|the same)\b",
@@ -162,6 +173,10 @@ DIRECTION_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bfalling\b", r"\bfewer\b", r"\bshr[iau]nk(?:ing|en)?\b", r"\bdwindl(?:e|ed|es|ing)\b",
         r"\bplummet(?:ed|s|ing)?\b", r"\bplung(?:e|ed|es|ing)\b", r"\bslump(?:ed|s|ing)?\b",
         r"\bless and less\b", r"\bthinn(?:ed|ing) out\b", r"\bdried up\b", r"\bdrying up\b",
+        r"\bdrop(?:ped|s|ping)?\b(?! off\b)", r"\bdip(?:ped|s)?\b", r"\bslow(?:ed|ing)? (?:down|to a trickle)\b",
+        r"\bslow(?:ed|ing)\b", r"\beas(?:ed|ing) off\b", r"\breduc(?:ed|tion|ing)\b", r"\bhalved\b",
+        r"\bfell by half\b", r"\blighter\b", r"\bquieter\b", r"\b(?:gone|went|fallen|grown) quiet\b",
+        r"\bwan(?:ed|ing)\b", r"\btaper(?:ed|ing) off\b", r"\bsparser\b",
     ),
     "increase": (
         r"\bincreas(?:e|ed|es|ing|ingly)\b", r"\bgrow(?:s|ing|n)?\b", r"\bgrew\b", r"\bgrowth\b",
@@ -173,6 +188,10 @@ DIRECTION_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bgoing up\b", r"\bon the rise\b", r"\bspringing up\b", r"\bsprung up\b", r"\bpicked up\b",
         r"\bbecom(?:e|es|ing) (?:increasingly |more |ever more )?(?:common|popular|widespread|prevalent)\b",
         r"\bbecoming a common sight\b", r"\bfilling (?:up )?with\b", r"\bflooding\b",
+        r"\b(?:a |an )?(?:hike|uptick|upturn|upswing|rebound|boom|spike|explosion)\b(?: in| of)?",
+        r"\bclimb(?:ed|s|ing)?\b", r"\bdoubl(?:ed|ing)\b", r"\btripl(?:ed|ing)\b", r"\bswell(?:ed|ing)?\b",
+        r"\b(?:ramp|step)(?:ed|ped)? up\b", r"\bpick(?:s|ing)? up\b", r"\bmore frequent(?:ly)?\b",
+        r"\bincreasingly\b",
     ),
 }
 DIRECTION_RES: dict[str, re.Pattern] = {
@@ -190,7 +209,20 @@ PRESENCE_RE = re.compile(
     r"come in|crossing|crossed|smuggl(?:e|ed|es|ing)|import(?:ed|ing|s)?|bring(?:ing|s)? (?:in|into)|"
     r"brought (?:in|into)|bought|deliver(?:s|ed|ing)?|continu(?:es|ed)|there (?:are|were|is|was)|"
     r"plying|on the (?:streets?|roads?)|in use|used by|use of|walking (?:his|her|their|a|an)|"
-    r"transported|being transported|beg[ai]n|takes place|taking place|occurr?(?:s|ed|ing))\b",
+    r"transported|being transported|beg[ai]n|takes place|taking place|occurr?(?:s|ed|ing)|"
+    # being there and moving, whatever the verb: "lorries hauling coal kept rolling in", "the caravan
+    # of trucks rumbles across", "used cars were introduced into Rajin port"
+    r"rumbl(?:e|es|ed|ing)|roll(?:s|ed|ing)? (?:in|into|across|through|out)|inch(?:es|ed|ing) (?:along|across|forward)|"
+    r"haul(?:s|ed|ing)?|ply(?:ing)?|plies|introduced (?:in|into|to)|shipp(?:ed|ing)|travel(?:l)?(?:s|ed|ing)|"
+    r"head(?:s|ed|ing) (?:to|for|into)|pass(?:es|ed|ing) (?:through|over|across)|sit(?:s|ting)? (?:in|at|on|idle)|"
+    r"sat (?:in|at|on|idle)|stood (?:in|at|on)|stand(?:s|ing)? (?:in|at|on)|"
+    r"left (?:\w+ ){0,3}in (?:their|the|a)|stored|clogg(?:ed|ing)|jamm(?:ed|ing)|crowd(?:s|ed|ing)|"
+    r"awaited|awaiting|wait(?:s|ed)? (?:for|to)|can be found|could be found|find(?:ing)? new life|found (?:in|at|on)|"
+    # conventions: "countless", "plenty", "packed" say vehicles were there (presence only)
+    r"countless|plenty of|packed (?:\S+ ){0,2}with|filled with|full of|crammed with|lined with|dotted with|"
+    # collective nouns: "a fleet of old buses", "a convoy of trucks", "long lines of lorries"
+    r"(?:fleet|convoy|caravan|queue|row|column|stream|procession|line)s? of|"
+    r"prevail(?:s|ed|ing)?|thriv(?:e|es|ed|ing)|operat(?:e|es|ed|ing) (?:in|on|between|across))\b",
     re.IGNORECASE,
 )
 # Adjectives allowed between "more" and a vehicle word in "more Chinese cars than before".
@@ -215,7 +247,9 @@ NOUN_LIKE_CUES_RE = re.compile(r"^(?:smuggl\w*|import\w*|export\w*|parking|drivi
 # A cue after "to" (purpose: "to import") or a determiner ("a driving test", "the imported cars")
 # says nothing about vehicles being there.
 CUE_BLOCKERS_RE = re.compile(r"(?:\bto(?:\s+\w+ly)?|\b(?:a|an|the|these|those|their|its|his|her|of|for))\s+$", re.I)
-CUE_NOUN_PHRASES_RE = re.compile(r"^use of$", re.I)  # "the use of these modes of transport" says they are used
+CUE_NOUN_PHRASES_RE = re.compile(r"^(?:use of|countless|plenty of|full of|filled with|packed .*with|crammed with|"
+                                 r"lined with|dotted with|(?:fleet|convoy|caravan|queue|row|column|stream|procession|"
+                                 r"line)s? of)$", re.I)  # "the use of these modes of transport" says they are used
 
 # Statements of wanting, liking or planning: about demand, not about vehicles being there.
 DESIRE_RE = re.compile(
@@ -223,14 +257,36 @@ DESIRE_RE = re.compile(
     r"interest(?:ed)?|demand|popular for|plan(?:s|ned)? to|hop(?:e|es|ed) to)\b",
     re.IGNORECASE,
 )
+# Observations about vehicles that are no count, trend, presence or price (conventions: kind
+# other): their quality and age, who prefers or wants them, how they compare with others, what
+# they were used for, orders and confiscations, shortages.
+OTHER_CUES: dict[str, str] = {
+    "quality": r"(?:too|very|so|simply|nearly|almost)\s+(?:old|worn|expensive|cheap|worthless)|worthless|high[\s\-]quality|"
+               r"low[\s\-]quality|poor[\s\-]quality|defective|broken[\s\-]down|broke down|near the end of their|"
+               r"look(?:s|ed)? (?:acceptable|new|good|old)|(?:old|aging|ageing|rusty|rundown|run-down) (?:models|fleets?)",
+    "preference": r"(?:most\s+)?preferred|prefer(?:s|red)?|favou?rite|(?:residents|people|customers|buyers|traders) want|"
+                  r"drawing (?:significant |much |a lot of )?(?:public |popular )?(?:interest|attention)|sought[\s\-]after",
+    "comparison": r"(?:more|less) (?:comfortable|convenient|reliable|durable|expensive|affordable)\b|"
+                  r"(?:faster|slower|cheaper|safer) than|sell(?:s|ing)? (?:more |less )?(?:slowly|poorly|quickly|well)|"
+                  r"dominat(?:e|es|ed|ing) (?:the )?market",
+    "use": r"formerly (?:served|used|ran|belonged)|(?:have|has|had)(?: only)? been used for|replaced (?:their|the|its)|"
+           r"confiscat(?:ed|ing|ion)|(?:has|have|had) ordered|(?:are|were|is|was) (?:purchasing|buying)",
+    "shortage": r"shortage of|scarcity of|lack of (?:vehicles|cars|trucks|buses)",
+}
+OTHER_RE = re.compile("|".join(f"(?P<{k}>\\b(?:{v})\\b)" for k, v in OTHER_CUES.items()), re.IGNORECASE)
+
 # Absence: empty roads, no vehicles seen.
 ABSENCE_RE = re.compile(
     r"\b(?:(?:virtually|almost|nearly|completely|totally)\s+)?(?:empty|deserted|devoid of (?:vehicles|cars|traffic))\b|"
     r"\bno (?:vehicles?|cars?|trucks?|lorries|buses|motorcycles?|bikes?|bicycles?|traffic|taxis?)\b(?! (?:owner|plate|number))|"
-    r"\bnot (?:a )?single (?:vehicle|car|truck|bus|motorcycle)\b|\bnone (?:were|was|could be) (?:seen|visible|spotted)\b",
+    r"\bnot (?:a )?single (?:vehicle|car|truck|bus|motorcycle)\b|\bnone (?:were|was|could be) (?:seen|visible|spotted)\b|"
+    r"\b(?:remain(?:s|ed)?|stood|stands|sits|sat|lies|lay|is|was|has been|have been)\s+(?:largely\s+|mostly\s+|virtually\s+)?"
+    r"(?:unused|idle|empty|deserted|out of use)\b",
     re.IGNORECASE,
 )
-ROAD_WORDS_RE = re.compile(r"\b(?:roads?|streets?|highways?|intersections?|plazas?|parking lots?|car parks?|bridge|lots?)\b", re.IGNORECASE)
+ROAD_WORDS_RE = re.compile(r"\b(?:roads?|streets?|highways?|intersections?|plazas?|parking lots?|car parks?|bridges?|lots?|"
+                           r"yards?|depots?|garages?|terminals?|customs (?:posts?|areas?|yards?)|crossings?|checkpoints?)\b",
+                           re.IGNORECASE)
 
 # Future or hypothetical: no period can be observed.
 FUTURE_RE = re.compile(
@@ -240,7 +296,7 @@ FUTURE_RE = re.compile(
 )
 # Vague past: the period is before publication but not known.
 VAGUE_PAST_RE = re.compile(
-    r"\b(?:previously|in the past|used to|formerly|historically|once|first beg[ai]n|in earlier years|"
+    r"\b(?:previously(?! (?:reported|said|noted|mentioned|stated))|in the past|used to|formerly|historically|once|first beg[ai]n|in earlier years|"
     r"long ago|years ago|back then|at that time)\b",
     re.IGNORECASE,
 )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from borderwatch.datasets.model import LabeledImage
+from borderwatch.tiling import tile_starts
 
 PAD_VALUE = 114  # ultralytics' letterbox grey
 
@@ -21,17 +22,6 @@ class ChipStats:
     kept: int = 0
     clipped: int = 0
     dropped_cut: int = 0
-
-
-def tile_starts(length: int, size: int, overlap: int) -> list[int]:
-    """Start offsets covering ``[0, length)`` with tiles of ``size`` overlapping by >= ``overlap``;
-    the last tile is flush with the end so nothing is left uncovered and no tile hangs out."""
-    if length <= size:
-        return [0]
-    step = max(1, size - overlap)
-    starts = list(range(0, length - size, step))
-    starts.append(length - size)
-    return sorted(set(starts))
 
 
 def crop_boxes(boxes: np.ndarray, labels: np.ndarray, x0: float, y0: float, w: float, h: float,

@@ -107,15 +107,8 @@ def _image_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
 
 
-def read_yolo(
-    source: str | Path,
-    names: list[str] | None = None,
-    split: str | None = None,
-) -> LabeledDataset:
-    """Read a YOLO dataset: a ``data.yaml`` (its ``split`` entry, default all of train/val/test),
-    or a folder with ``images/`` + ``labels/`` (names from ``*.names``/``classes.txt`` or ``names``).
-    """
-    source = Path(source)
+def _yolo_sources(source: Path, names: list[str] | None, split: str | None) -> tuple[list[Path], list[str] | None, str]:
+    """(image folders, class names, dataset name) of a data.yaml or a dataset folder."""
     image_dirs: list[Path] = []
     if source.is_file() and source.suffix.lower() in (".yaml", ".yml"):
         yaml_names, root, data = _names_from_yaml(source)
@@ -130,10 +123,9 @@ def read_yolo(
                 p = p if p.is_absolute() else root / p
                 if p not in image_dirs:  # val often repeats train
                     image_dirs.append(p)
-        name = source.parent.name
-    elif source.is_dir():
+        return image_dirs, names, source.parent.name
+    if source.is_dir():
         images = source / "images"
-        image_dirs = [images if images.is_dir() else source]
         if names is None:
             found = _names_file(source)
             yaml_file = next((p for p in (source / "data.yaml", source / "dataset.yaml") if p.exists()), None)
@@ -141,9 +133,42 @@ def read_yolo(
                 names = [n.strip() for n in found.read_text(encoding="utf-8").splitlines() if n.strip()]
             elif yaml_file is not None:
                 names = _names_from_yaml(yaml_file)[0]
-        name = source.name
-    else:
-        raise InputError("not a YOLO dataset (expected data.yaml or a folder with images/)", source)
+        return [images if images.is_dir() else source], names, source.name
+    raise InputError("not a YOLO dataset (expected data.yaml or a folder with images/)", source)
+
+
+def _read_yolo_image(ds: LabeledDataset, img_path: Path, rel: Path, label_path: Path) -> None:
+    """One image and its label file into ``ds`` (an unreadable one becomes an issue)."""
+    try:
+        width, height = image_size(img_path)
+    except InputError as exc:
+        ds.issues.append(Issue("unreadable image", str(img_path), exc.reason))
+        return
+    boxes, labels, issues = np.zeros((0, 4)), np.zeros(0, dtype=np.int64), []
+    if label_path.exists():
+        try:
+            text = label_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            ds.issues.append(Issue("unreadable label file", str(label_path), type(exc).__name__))
+            text = ""
+        boxes, labels, issues = parse_yolo_lines(text, width, height, str(label_path), len(ds.classes))
+    ds.issues.extend(issues)
+    ds.images.append(
+        LabeledImage(name=str(rel.with_suffix("")), width=width, height=height, boxes=boxes,
+                     labels=labels, path=img_path)
+    )
+
+
+def read_yolo(
+    source: str | Path,
+    names: list[str] | None = None,
+    split: str | None = None,
+) -> LabeledDataset:
+    """Read a YOLO dataset: a ``data.yaml`` (its ``split`` entry, default all of train/val/test),
+    or a folder with ``images/`` + ``labels/`` (names from ``*.names``/``classes.txt`` or ``names``).
+    """
+    source = Path(source)
+    image_dirs, names, name = _yolo_sources(source, names, split)
     if not names:
         raise InputError("no class names (give a data.yaml, a .names/classes.txt file, or names)", source)
 
@@ -158,24 +183,7 @@ def read_yolo(
             rel = img_path.relative_to(image_dir)
             label_path = (label_dir / rel).with_suffix(".txt")
             seen_labels.add(label_path)
-            try:
-                width, height = image_size(img_path)
-            except InputError as exc:
-                ds.issues.append(Issue("unreadable image", str(img_path), exc.reason))
-                continue
-            boxes, labels, issues = np.zeros((0, 4)), np.zeros(0, dtype=np.int64), []
-            if label_path.exists():
-                try:
-                    text = label_path.read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError) as exc:
-                    ds.issues.append(Issue("unreadable label file", str(label_path), type(exc).__name__))
-                    text = ""
-                boxes, labels, issues = parse_yolo_lines(text, width, height, str(label_path), len(names))
-            ds.issues.extend(issues)
-            ds.images.append(
-                LabeledImage(name=str(rel.with_suffix("")), width=width, height=height, boxes=boxes,
-                             labels=labels, path=img_path)
-            )
+            _read_yolo_image(ds, img_path, rel, label_path)
         if label_dir != image_dir and label_dir.is_dir():
             for lp in sorted(label_dir.rglob("*.txt")):
                 if lp not in seen_labels and lp.name != "classes.txt":

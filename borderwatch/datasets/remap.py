@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from borderwatch.datasets.model import LabeledDataset
-from borderwatch.detector.taxonomy import CLASSES, ClassMapping
+from borderwatch.taxonomy import CLASSES, ClassMapping
 
 
 @dataclass
@@ -45,6 +45,6 @@ def remap(ds: LabeledDataset, mapping: ClassMapping) -> tuple[LabeledDataset, Re
 
 
 def _fold(name: str) -> str:
-    from borderwatch.detector.taxonomy import fold
+    from borderwatch.taxonomy import fold
 
     return fold(name)

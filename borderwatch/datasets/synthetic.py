@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from borderwatch.datasets.model import LabeledDataset, LabeledImage
-from borderwatch.detector.taxonomy import CLASSES
+from borderwatch.taxonomy import CLASSES
 
 # (length, width) in metres, and a relative frequency
 VEHICLE_SIZES: dict[str, tuple[float, float, float]] = {

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from borderwatch.boxes import iou_matrix
 from borderwatch.datasets.model import Issue, LabeledDataset
 
 OUT_OF_BOUNDS_TOLERANCE_PX = 1.0  # labelling tools round; a pixel over the edge is not an error
@@ -44,16 +45,6 @@ class ValidationReport:
             [f"... {len(self.issues) - limit} more"] if len(self.issues) > limit else [])
 
 
-def _pairwise_iou(b: np.ndarray) -> np.ndarray:
-    x1 = np.maximum(b[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(b[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(b[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(b[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return inter / np.maximum(area[:, None] + area[None, :] - inter, 1e-12)
-
-
 def box_problems(boxes: np.ndarray, labels: np.ndarray, width: int, height: int,
                  min_side_px: float = 1.0) -> dict[str, np.ndarray]:
     """Boolean masks over the boxes: out_of_bounds, degenerate, duplicate (a later copy of an earlier box)."""
@@ -67,7 +58,8 @@ def box_problems(boxes: np.ndarray, labels: np.ndarray, width: int, height: int,
     degenerate |= ~np.isfinite(boxes).all(axis=1)
     dup = np.zeros(n, dtype=bool)
     if n > 1:
-        iou = _pairwise_iou(np.nan_to_num(boxes))
+        b = np.nan_to_num(boxes)
+        iou = iou_matrix(b, b)
         same = labels[:, None] == labels[None, :]
         later = np.triu(np.ones((n, n), dtype=bool), k=1)
         dup = ((iou >= DUPLICATE_IOU) & same & later).any(axis=0)

@@ -1,7 +1,8 @@
-"""Model cards: what a model is, where it comes from, what it maps to, and how well it measured.
+"""Model cards: what a model is, where it comes from, what it maps to, how to run it, how well it measured.
 
 One YAML file per model in ``models/`` (and in ``$BORDERWATCH_MODELS``). The registry resolves models
-from these cards; the geo stage reads ``metrics.per_class`` precision and recall to calibrate counts.
+from these cards; ``detect`` takes its slicing from ``inference`` (unless the user overrides it); the
+geo stage calibrates counts with ``class_metrics`` at the threshold and scale detect ran at.
 """
 
 from __future__ import annotations
@@ -26,6 +27,18 @@ class ClassMetrics(BaseModel):
     n_pred: int | None = Field(None, description="predicted boxes at the operating threshold")
 
 
+class PRRow(BaseModel):
+    """One row of a precision-recall table: the figures a user gets at ``threshold``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    threshold: float
+    precision: float | None = None
+    recall: float | None = None
+    n_pred: int = 0
+    n_true: int = 0
+
+
 class Metrics(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -38,6 +51,28 @@ class Metrics(BaseModel):
     count_mae: float | None = Field(None, description="mean absolute per-image count error")
     total_count_rel_error: float | None = None
     per_class: dict[str, ClassMetrics] = Field(default_factory=dict, description="taxonomy class -> metrics")
+    pr_table: dict[str, list[PRRow]] = Field(
+        default_factory=dict, description="taxonomy class -> precision/recall at each threshold, ascending"
+    )
+    slicing: dict | None = Field(None, description="the engine settings the evaluation ran with (tile, overlap, gsd_m, ...)")
+
+
+class Inference(BaseModel):
+    """How ``detect`` runs the model unless the user says otherwise (CLI options, run config)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gsd_m: float | None = Field(
+        None, gt=0, description="GSD the model input should have: georeferenced windows are resampled to it"
+    )
+    tile: int | None = Field(None, ge=32, description="tile side in model-input pixels")
+    overlap: float | None = Field(None, ge=0.0, lt=0.9, description="overlap between tiles, fraction of a tile")
+    conf: float | None = Field(None, ge=0.0, le=1.0, description="operating threshold: scores below are dropped")
+    nms: bool = Field(True, description="False: the model is end-to-end (one box per object, no NMS)")
+
+
+THRESHOLD_TOLERANCE = 0.026
+"""A table row stands for thresholds this close to its own (tables are measured every 0.05)."""
 
 
 class ModelCard(BaseModel):
@@ -45,7 +80,8 @@ class ModelCard(BaseModel):
 
     name: str
     description: str = ""
-    format: Literal["pt", "onnx", "openvino", "torchscript", "engine"] = "pt"
+    format: Literal["pt", "onnx", "openvino", "torchscript", "engine", "tflite"] = "pt"
+    task: Literal["detect", "obb"] = Field("detect", description="axis-aligned (detect) or oriented (obb) boxes")
     file: str | None = Field(None, description="file or folder name, relative to the card's folder")
     url: str | None = Field(None, description="download address for users with a network")
     sha256: str | None = Field(None, description="sha256 of the file (for an OpenVINO folder: of the .xml bytes then the .bin bytes)")
@@ -57,25 +93,68 @@ class ModelCard(BaseModel):
     kind: Literal["photo", "overhead", "any"] = "any"
     gsd_m: float | None = Field(None, description="ground sample distance the model was trained for")
     training: dict = Field(default_factory=dict, description="data, split, epochs, ... as free text")
+    inference: Inference = Field(default_factory=Inference, description="detect's defaults for this model")
     metrics: list[Metrics] = Field(default_factory=list, description="one entry per evaluation (native, 30 cm, ...)")
 
-    def class_metrics(self, vehicle_class: str, gsd_m: float | None = None) -> ClassMetrics | None:
-        """Precision/recall of a class from the evaluation closest to ``gsd_m`` (or the first)."""
-        candidates = [m for m in self.metrics if vehicle_class in m.per_class]
+    def _closest(self, vehicle_class: str, gsd_m: float | None) -> Metrics | None:
+        candidates = [m for m in self.metrics if vehicle_class in m.per_class or vehicle_class in m.pr_table]
         if not candidates:
             return None
         if gsd_m is not None:
             # An evaluation that did not record its GSD matches no scale better than one that did.
             candidates.sort(key=lambda m: abs(m.gsd_m - gsd_m) if m.gsd_m is not None else float("inf"))
-        return candidates[0].per_class[vehicle_class]
+        return candidates[0]
+
+    def class_metrics(
+        self, vehicle_class: str, gsd_m: float | None = None, threshold: float | None = None
+    ) -> ClassMetrics | None:
+        """Precision/recall of a class from the evaluation closest to ``gsd_m`` (or the first).
+
+        With ``threshold``, the figures are those of that evaluation's precision-recall table at the
+        nearest threshold it measured (within ``THRESHOLD_TOLERANCE``); without a table there, the
+        operating-threshold figures serve only when ``threshold`` is that threshold. None when the
+        card has nothing there; ``class_metrics_gap`` says why.
+        """
+        found, _ = self._lookup(vehicle_class, gsd_m, threshold)
+        return found
+
+    def class_metrics_gap(self, vehicle_class: str, gsd_m: float | None = None, threshold: float | None = None) -> str | None:
+        """Why ``class_metrics`` returns None for these arguments (None when it returns figures)."""
+        return self._lookup(vehicle_class, gsd_m, threshold)[1]
+
+    def _lookup(self, vehicle_class: str, gsd_m: float | None, threshold: float | None) -> tuple[ClassMetrics | None, str | None]:
+        entry = self._closest(vehicle_class, gsd_m)
+        if entry is None:
+            return None, f"model card {self.name!r} has no measured figures for {vehicle_class}"
+        base = entry.per_class.get(vehicle_class, ClassMetrics())
+        where = f"at {entry.gsd_m:g} m" if entry.gsd_m is not None else "(GSD not recorded)"
+        if threshold is None:
+            return (base, None) if vehicle_class in entry.per_class else (None, f"no operating-threshold figures for {vehicle_class} {where}")
+        rows = entry.pr_table.get(vehicle_class) or []
+        if rows:
+            row = min(rows, key=lambda r: abs(r.threshold - threshold))
+            if abs(row.threshold - threshold) > THRESHOLD_TOLERANCE:
+                return None, (
+                    f"model card {self.name!r} measured {vehicle_class} {where} at thresholds "
+                    f"{rows[0].threshold:g}-{rows[-1].threshold:g}, not at {threshold:g}"
+                )
+            update = {"precision": row.precision, "recall": row.recall, "n_pred": row.n_pred, "n_true": row.n_true,
+                      "threshold": row.threshold, "gsd_m": entry.gsd_m}
+            return base.model_copy(update=update), None
+        op = entry.operating_threshold
+        if op is not None and abs(op - threshold) <= THRESHOLD_TOLERANCE and vehicle_class in entry.per_class:
+            return base, None
+        return None, (
+            f"model card {self.name!r} has no precision-recall table for {vehicle_class} {where}, and its "
+            f"operating threshold ({op}) is not {threshold:g}"
+        )
 
 
 def load_card(path: str | Path) -> ModelCard:
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise InputError(f"cannot read model card: {exc}", path) from exc
+    from borderwatch.yamlsafe import load_yaml_file
+
+    data = load_yaml_file(path, "model card", max_bytes=1 << 20)  # bounded: cards come from shared folders
     if not isinstance(data, dict):
         raise InputError("model card must be a YAML mapping", path)
     try:

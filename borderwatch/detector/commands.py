@@ -1,9 +1,9 @@
-"""``borderwatch detect`` and ``borderwatch models``.
+"""``borderwatch detect``, ``borderwatch models`` and ``borderwatch models trust``.
 
 Heavy modules (torch, ultralytics, rasterio) are imported inside the commands so ``--help`` is fast.
-Exit status of ``detect``: 0 when every frame succeeded, 1 when some failed or the run was
-interrupted (finished frames are kept; rerun to resume), 2 for usage errors (bad option, unknown
-model, nothing to read).
+Exit status (``cli_common.EXIT_*``, the same for every command): 0 when every frame succeeded, 1 when
+some failed or the model crashed mid-run (finished frames are kept; rerun to resume), 2 for usage
+errors (bad option, no images, a model that is unknown, untrusted or cannot load), 130 on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -13,10 +13,18 @@ from typing import Annotated
 
 import typer
 
-from borderwatch.cli_common import Quiet, err_console
+from borderwatch.cli_common import (
+    EXIT_SOME_FAILED,
+    EXIT_USAGE,
+    Quiet,
+    default,
+    err_console,
+    interrupted_exit,
+    option,
+)
 from borderwatch.cli_common import error as print_error
-
-KIND_HELP = "photo (ground/oblique, no map footprint), overhead (georeferenced raster) or auto (TIFF -> overhead)"
+from borderwatch.detector.options import EngineOptions, ModelOptions, ReadOptions, SliceParams
+from borderwatch.detector.run.config import DetectConfig
 
 
 def _plural(n: int, word: str) -> str:
@@ -24,9 +32,8 @@ def _plural(n: int, word: str) -> str:
 
 
 def _usage_error(message: str) -> typer.Exit:
-
     print_error(message)  # plain text: messages hold file names and "borderwatch[ray]"
-    return typer.Exit(2)
+    return typer.Exit(EXIT_USAGE)
 
 
 def detect_command(
@@ -38,48 +45,37 @@ def detect_command(
             show_default=False,
         ),
     ] = None,
-    model: Annotated[str, typer.Option("--model", "-m", help="Weights path (.pt, .onnx, OpenVINO folder) or a name from `borderwatch models`.")] = ...,
+    model: Annotated[str, option(DetectConfig, "model", "--model", "-m")] = ...,
     out: Annotated[Path, typer.Option("--out", "-o", help="Run folder for detections.parquet, frames.parquet, run.json.")] = ...,
-    manifest: Annotated[
-        list[Path] | None, typer.Option("--manifest", help="CSV/YAML manifest (path, captured_at, area, lon, lat, kind); repeatable.")
-    ] = None,
-    tile_size: Annotated[int, typer.Option(help="Tile side in pixels.")] = 640,
-    overlap: Annotated[float, typer.Option(help="Overlap between neighbouring tiles, as a fraction of a tile.")] = 0.2,
-    batch_size: Annotated[int, typer.Option(help="Tiles per forward pass.")] = 8,
-    conf: Annotated[float, typer.Option(help="Minimum score kept.")] = 0.25,
-    iou: Annotated[float, typer.Option(help="IoU threshold of the model's NMS inside a tile.")] = 0.5,
-    merge: Annotated[str, typer.Option(help="Merging across tiles: ios (greedy, intersection over smaller) or nms (IoU).")] = "ios",
-    merge_threshold: Annotated[float, typer.Option(help="IoS (ios) or IoU (nms) at which boxes from different tiles merge.")] = 0.5,
-    full_frame: Annotated[
-        bool, typer.Option("--full-frame/--no-full-frame", help="Run photos as one image scaled to the model input instead of sliced.")
-    ] = False,
-    kind: Annotated[str, typer.Option(help=KIND_HELP)] = "auto",
-    class_map: Annotated[
-        Path | None, typer.Option("--class-map", help="YAML/JSON {source_class: car|truck|bus|two_wheeler|heavy_equipment|null} overrides.")
-    ] = None,
-    tz: Annotated[str, typer.Option("--tz", help="Time zone of times without an offset (EXIF, manifest, TIFF tags), e.g. Asia/Pyongyang.")] = "UTC",
-    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:0 or mps.")] = "auto",
-    runtime: Annotated[
-        str, typer.Option(help="auto (OpenVINO export of .pt weights on a CPU, made once and cached; its int8 version when one is cached and matched FP32), native, openvino, openvino-int8 (needs nncf; the first time, --calibration images) or onnx.")
-    ] = "auto",
-    calibration: Annotated[
-        list[Path] | None,
-        typer.Option("--calibration", help="Images or folders to calibrate the int8 export on, the first time (repeatable; real frames like the ones you detect in)."),
-    ] = None,
-    trust_weights: Annotated[bool, typer.Option("--trust-weights", help="Load pickle (.pt) weights that no model card lists.")] = False,
-    models_dir: Annotated[Path | None, typer.Option("--models-dir", help="Extra folder of model cards and weights, searched first.")] = None,
-    download: Annotated[bool, typer.Option("--download/--no-download", help="Download a registry model that is not on disk.")] = True,
-    engine: Annotated[
-        str, typer.Option(help="local (frames one after another in this process) or ray (one model per Ray worker; needs the ray extra).")
-    ] = "local",
-    ray_address: Annotated[
-        str | None, typer.Option("--ray-address", help="Running Ray cluster to use (ray://host:10001, host:6379 or auto); default: start a local one.")
-    ] = None,
-    ray_workers: Annotated[int | None, typer.Option("--ray-workers", help="Ray workers, each loading the model once; default: one per CPU.")] = None,
-    predictor_factory: Annotated[
-        str | None,
-        typer.Option("--predictor-factory", help="module:callable that returns a detector (names + predict(tiles)) given the run config; replaces the weights lookup, --model only names it."),
-    ] = None,
+    manifest: Annotated[list[Path] | None, option(DetectConfig, "manifests", "--manifest", help="CSV/YAML manifest (path, captured_at, area, lon, lat, kind); repeatable.")] = None,
+    tile_size: Annotated[int | None, option(SliceParams, "tile_size")] = default(SliceParams, "tile_size"),
+    overlap: Annotated[float | None, option(SliceParams, "overlap")] = default(SliceParams, "overlap"),
+    batch_size: Annotated[int, option(SliceParams, "batch_size")] = default(SliceParams, "batch_size"),
+    conf: Annotated[float | None, option(SliceParams, "conf")] = default(SliceParams, "conf"),
+    model_gsd_m: Annotated[float | None, option(SliceParams, "model_gsd_m", "--model-gsd")] = default(SliceParams, "model_gsd_m"),
+    iou: Annotated[float, option(SliceParams, "iou")] = default(SliceParams, "iou"),
+    merge: Annotated[str, option(SliceParams, "merge")] = default(SliceParams, "merge"),
+    merge_threshold: Annotated[float, option(SliceParams, "merge_threshold")] = default(SliceParams, "merge_threshold"),
+    class_agnostic: Annotated[bool, option(SliceParams, "class_agnostic", "--class-agnostic/--per-class")] = default(SliceParams, "class_agnostic"),
+    max_det_per_tile: Annotated[int, option(SliceParams, "max_det_per_tile")] = default(SliceParams, "max_det_per_tile"),
+    min_valid_fraction: Annotated[float, option(SliceParams, "min_valid_fraction")] = default(SliceParams, "min_valid_fraction"),
+    edge_margin: Annotated[float, option(SliceParams, "edge_margin")] = default(SliceParams, "edge_margin"),
+    full_frame: Annotated[bool, option(ReadOptions, "full_frame", "--full-frame/--no-full-frame")] = default(ReadOptions, "full_frame"),
+    kind: Annotated[str, option(ReadOptions, "kind")] = default(ReadOptions, "kind"),
+    class_map: Annotated[Path | None, option(DetectConfig, "class_map", "--class-map")] = default(DetectConfig, "class_map"),
+    tz: Annotated[str, option(ReadOptions, "tz", "--tz")] = default(ReadOptions, "tz"),
+    device: Annotated[str, option(ReadOptions, "device")] = default(ReadOptions, "device"),
+    runtime: Annotated[str, option(ReadOptions, "runtime")] = default(ReadOptions, "runtime"),
+    calibration: Annotated[list[Path] | None, option(ReadOptions, "calibration", "--calibration")] = default(ReadOptions, "calibration"),
+    max_photo_megapixels: Annotated[float, option(ReadOptions, "max_photo_megapixels")] = default(ReadOptions, "max_photo_megapixels"),
+    gdal_cache_mb: Annotated[int, option(ReadOptions, "gdal_cache_mb")] = default(ReadOptions, "gdal_cache_mb"),
+    trust_weights: Annotated[bool, option(ModelOptions, "trust_weights", "--trust-weights")] = default(ModelOptions, "trust_weights"),
+    models_dir: Annotated[Path | None, option(ModelOptions, "models_dir", "--models-dir")] = default(ModelOptions, "models_dir"),
+    download: Annotated[bool, option(ModelOptions, "allow_download", "--download/--no-download")] = default(ModelOptions, "allow_download"),
+    engine: Annotated[str, option(EngineOptions, "engine")] = default(EngineOptions, "engine"),
+    ray_address: Annotated[str | None, option(EngineOptions, "ray_address", "--ray-address")] = default(EngineOptions, "ray_address"),
+    ray_workers: Annotated[int | None, option(EngineOptions, "ray_workers", "--ray-workers")] = default(EngineOptions, "ray_workers"),
+    predictor_factory: Annotated[str | None, option(ModelOptions, "predictor_factory", "--predictor-factory")] = default(ModelOptions, "predictor_factory"),
     quiet: Quiet = False,
 ) -> None:
     """Detect vehicles in photos and GeoTIFFs, tile by tile, into a run folder.
@@ -97,54 +93,36 @@ def detect_command(
 
       borderwatch detect archive/ --model yolo11n-int8-openvino --engine ray --ray-workers 4 --out runs/year
     """
+    params = dict(locals())
     from pydantic import ValidationError
 
+    from borderwatch.detector.run import driver
     from borderwatch.errors import BorderwatchError
 
     try:
-        from borderwatch.detector.run import DetectConfig, RunInterrupted, detect
-        from borderwatch.detector.sliced import SliceParams
-
-        slicing = SliceParams(
-            tile_size=tile_size,
-            overlap=overlap,
-            batch_size=batch_size,
-            conf=conf,
-            iou=iou,
-            merge=merge,
-            merge_threshold=merge_threshold,
-        )
         config = DetectConfig(
             model=model,
-            models_dir=models_dir,
-            allow_download=download,
-            trust_weights=trust_weights,
-            device=device,
-            runtime=runtime,
-            calibration=list(calibration or []),
-            slicing=slicing,
-            full_frame=full_frame,
-            kind=kind,
+            slicing=SliceParams(**{name: params[name] for name in SliceParams.model_fields}),
             manifests=list(manifest or []),
             class_map=class_map,
-            tz=tz,
-            engine=engine,
-            ray_address=ray_address,
-            ray_workers=ray_workers,
-            predictor_factory=predictor_factory,
+            **{name: params[name] for name in (*ReadOptions.model_fields, *EngineOptions.model_fields) if name != "calibration"},
+            **{name: params[name] for name in ModelOptions.model_fields if name != "allow_download"},
+            allow_download=download,
+            calibration=list(calibration or []),
         )
     except ValidationError as exc:
         first = exc.errors()[0]
-        option = "--" + str(first["loc"][-1]).replace("_", "-") if first["loc"] else "options"
-        raise _usage_error(f"{option}: {first['msg'].removeprefix('Value error, ')}") from None
+        flag = "--" + str(first["loc"][-1]).replace("_", "-") if first["loc"] else "options"
+        raise _usage_error(f"{flag}: {first['msg'].removeprefix('Value error, ')}") from None
     if not inputs and not manifest:
         raise _usage_error("give at least one INPUT (file, folder, pattern or manifest) or --manifest")
     try:
-        summary = detect(list(inputs or []), out, config, quiet=quiet)
-    except RunInterrupted as exc:
-
+        summary = driver.detect(list(inputs or []), out, config, quiet=quiet)
+    except KeyboardInterrupt as exc:
+        raise interrupted_exit(exc) from None
+    except driver.RunInterrupted as exc:
         print_error(str(exc))
-        raise typer.Exit(1) from None
+        raise typer.Exit(EXIT_SOME_FAILED) from None
     except BorderwatchError as exc:
         raise _usage_error(str(exc)) from None
     if not quiet:
@@ -169,17 +147,27 @@ def detect_command(
 
 
 def models_command(
+    ctx: typer.Context,
     models_dir: Annotated[Path | None, typer.Option("--models-dir", help="Extra folder of model cards and weights, searched first.")] = None,
 ) -> None:
-    """List the models in the registry: name, format, classes, licence and whether the weights are here."""
+    """List the models in the registry: name, format, classes, licence and where the weights are.
+
+    Weights are looked up where `detect` looks (beside the card, in --models-dir and
+    $BORDERWATCH_MODELS, in the user cache). A broken card is an error line (exit 1); a card that
+    takes a shipped model's name is an error naming both (exit 2). `borderwatch models trust PATH`
+    pins a weights file as trusted.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     from rich.console import Console
     from rich.table import Table
 
-    from borderwatch.detector.registry import list_models, models_dirs
-    from borderwatch.errors import BorderwatchError
+    from borderwatch.detector.registry import CardClash, find_weights, list_models, models_dirs
+    from borderwatch.errors import BorderwatchError, InputError
 
+    problems: list[InputError] = []
     try:
-        entries = list_models(models_dir)
+        entries = list_models(models_dir, problems)
     except BorderwatchError as exc:
         raise _usage_error(str(exc)) from None
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
@@ -188,8 +176,9 @@ def models_command(
     for entry in entries:
         card = entry.card
         classes = card.class_source or (f"{len(card.source_classes)} custom" if card.source_classes else "auto")
-        if entry.local_file is not None:
-            where = f"local: {entry.local_file}"
+        found = find_weights(entry, models_dir)
+        if found is not None:
+            where = f"local: {found}"
         elif entry.cached_file is not None:
             where = f"cached: {entry.cached_file}"
         elif card.url:
@@ -201,11 +190,40 @@ def models_command(
     if not entries:
         folders = ", ".join(str(d) for d in models_dirs(models_dir)) or "none"
         console.print(f"no model cards found (searched: {folders})")
-        return
-    console.print(table)
+    else:
+        console.print(table)
+    for problem in problems:
+        print_error(str(problem))
+    if any(isinstance(p, CardClash) for p in problems):
+        raise typer.Exit(EXIT_USAGE)
+    if problems:
+        raise typer.Exit(EXIT_SOME_FAILED)
+
+
+def trust_command(
+    path: Annotated[Path, typer.Argument(help="The weights file (.pt, .torchscript) to trust.", show_default=False)],
+) -> None:
+    """Pin PATH's sha256 as trusted: from now on borderwatch may load exactly these bytes.
+
+    A .pt file is a pickle and can run any code when loaded, so pin only files whose origin you know.
+    The pin goes in your own config folder ($BORDERWATCH_CONFIG, else ~/.config/borderwatch), in
+    trusted.yaml; a model card or a run config can never grant this.
+    """
+    from borderwatch.errors import BorderwatchError
+    from borderwatch.trust import pin
+
+    try:
+        sha, where = pin(path)
+    except BorderwatchError as exc:
+        raise _usage_error(str(exc)) from None
+    typer.echo(f"trusted {path} (sha256 {sha}); pinned in {where}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's subcommands to the ``borderwatch`` app."""
     app.command("detect", no_args_is_help=True)(detect_command)
-    app.command("models")(models_command)
+    models = typer.Typer(help="List the model registry; `models trust PATH` pins weights as trusted.",
+                         context_settings={"help_option_names": ["-h", "--help"]})
+    models.callback(invoke_without_command=True)(models_command)
+    models.command("trust", no_args_is_help=True)(trust_command)
+    app.add_typer(models, name="models")

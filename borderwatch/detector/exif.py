@@ -36,7 +36,10 @@ def zone(name: str | None) -> tzinfo:
     if name is None or str(name).strip().upper() in {"", "UTC", "Z"}:
         return UTC
     text = str(name).strip()
-    offset = parse_offset(text)
+    try:
+        offset = parse_offset(text)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     if offset is not None:
         return offset
     try:
@@ -46,7 +49,11 @@ def zone(name: str | None) -> tzinfo:
 
 
 def parse_offset(text: str | None) -> timezone | None:
-    """``+09:00`` / ``-0500`` / ``Z`` as a fixed zone; None when ``text`` is not an offset."""
+    """``+09:00`` / ``-0500`` / ``Z`` as a fixed zone; None when ``text`` is not an offset.
+
+    Raises ValueError for text shaped like an offset that no place uses (``+25:00``, ``+09:75``):
+    reading such a time as UTC instead would shift it silently.
+    """
     if text is None:
         return None
     if str(text).strip().upper() == "Z":
@@ -56,8 +63,8 @@ def parse_offset(text: str | None) -> timezone | None:
         return None
     sign, hours, minutes = m.groups()
     delta = timedelta(hours=int(hours), minutes=int(minutes))
-    if delta > timedelta(hours=14):
-        return None
+    if int(minutes) >= 60 or delta > timedelta(hours=14):
+        raise ValueError(f"invalid UTC offset {str(text).strip()!r} (offsets run from -12:00 to +14:00)")
     return timezone(-delta if sign == "-" else delta)
 
 

@@ -8,10 +8,16 @@ header (EXIF, raster metadata) and hands back a tile source; pixels are read lat
 A frame's id is the first 16 hex digits of the sha256 of its bytes, so renaming or moving a file
 keeps its id (and its finished detections, when a run is resumed), and the same picture saved twice
 is recognised as one frame.
+
+Folders are searched through symlinked subfolders too (each real folder once, so a link back up the
+tree ends instead of looping; a folder reached twice is reported, not silently dropped). Only regular
+files are read: a FIFO or a link to a device (``/dev/zero``) fails as that frame instead of blocking
+or feeding the reader forever. Inputs that hold no image at all are a usage error.
 """
 
 from __future__ import annotations
 
+import errno
 import glob
 import hashlib
 import os
@@ -22,6 +28,7 @@ from pathlib import Path
 
 from borderwatch.detector.manifest import is_manifest, read_manifest
 from borderwatch.errors import ConfigError, InputError
+from borderwatch.safe_read import not_regular_reason
 
 PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 RASTER_EXTENSIONS = (".tif", ".tiff")
@@ -95,7 +102,14 @@ def _abs(path: Path) -> Path:
 
 
 def frame_id_of(path: str | Path) -> str:
-    """First 16 hex digits of the sha256 of the file's bytes, read in 1 MiB chunks."""
+    """First 16 hex digits of the sha256 of the file's bytes, read in 1 MiB chunks.
+
+    Raises OSError (EINVAL, saying what it is) for anything but a regular file: opening a FIFO
+    blocks until someone writes to it, and a device never ends.
+    """
+    reason = not_regular_reason(path)
+    if reason is not None:
+        raise OSError(errno.EINVAL, reason, str(path))
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         while chunk := fh.read(_CHUNK):
@@ -127,10 +141,38 @@ def _belongs_to_frame(path: Path, frame_keys: set[str]) -> bool:
     return False
 
 
-def _walk(folder: Path) -> Iterable[Path]:
-    """Files under ``folder``, sorted, skipping hidden files and folders (.git, .DS_Store)."""
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+def _walk(folder: Path, out: Discovery | None = None) -> Iterable[Path]:
+    """Files under ``folder``, sorted, skipping hidden files and folders (.git, .DS_Store).
+
+    Symlinked subfolders are followed; each real folder is visited once (a link that leads back up
+    the tree, or to a folder already searched, is reported in ``out`` as skipped).
+    """
+    seen: dict[tuple[int, int], Path] = {}
+    try:
+        st = os.stat(folder)
+        seen[(st.st_dev, st.st_ino)] = Path(folder)
+    except OSError:
+        pass
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        keep = []
+        for d in sorted(d for d in dirs if not d.startswith(".")):
+            sub = Path(root) / d
+            try:
+                st = os.stat(sub)
+            except OSError as exc:  # a dangling link to a folder
+                if out is not None:
+                    out.problems.append(InputProblem(_abs(sub), f"skipped: cannot enter folder ({exc.strerror or exc})",
+                                                     status="skipped"))
+                continue
+            key = (st.st_dev, st.st_ino)
+            if key in seen:
+                if out is not None:
+                    out.problems.append(InputProblem(
+                        _abs(sub), f"skipped: the same folder as {seen[key]} (a symlink), searched once", status="skipped"))
+                continue
+            seen[key] = sub
+            keep.append(d)
+        dirs[:] = keep
         for name in sorted(files):
             if not name.startswith("."):
                 yield Path(root) / name
@@ -139,7 +181,7 @@ def _walk(folder: Path) -> Iterable[Path]:
 def _scan_folder(folder: Path, out: Discovery) -> list[FrameInput]:
     found: list[FrameInput] = []
     by_dir: dict[Path, list[Path]] = {}
-    for path in _walk(folder):
+    for path in _walk(folder, out):
         by_dir.setdefault(path.parent, []).append(path)
     for directory in sorted(by_dir):
         files = by_dir[directory]
@@ -181,6 +223,9 @@ def _expand(item: str, out: Discovery) -> tuple[list[FrameInput], list[Path]]:
             )
             return [], []
         return [FrameInput(_abs(path))], []
+    if path.exists():  # neither file nor folder: a FIFO, a socket, a device
+        out.problems.append(InputProblem(_abs(path), not_regular_reason(path) or "not a regular file; refused"))
+        return [], []
     if _GLOB_CHARS & set(item):
         matches = sorted(glob.glob(str(path), recursive=True))
         if not matches:
@@ -271,6 +316,14 @@ def discover(
     for i, fi in enumerate(plain + from_manifests):
         order.setdefault(Path(os.path.normpath(fi.path)), i)
     out.frames = sorted(chosen.values(), key=lambda fi: order[Path(os.path.normpath(fi.path))])
+    if not out.frames and not any(p.status == "failed" for p in out.problems):
+        # only skipped files (or nothing): a wrong folder, not a batch with bad frames
+        skipped = len(out.problems)
+        named = ", ".join(str(i) for i in [*inputs, *manifests]) or "(nothing)"
+        raise ConfigError(
+            f"no images in {named}: frames are {', '.join(e.lstrip('.') for e in FRAME_EXTENSIONS)}"
+            + (f" ({skipped} other file(s) skipped)" if skipped else "")
+        )
     return out
 
 

@@ -19,6 +19,11 @@ Columns (CSV header, or keys of each YAML entry):
 
 A YAML manifest is a list of such mappings, or a mapping with a ``frames:`` list. A row with a bad
 value is reported on one line naming the manifest, the row and the column; the other rows go on.
+
+Bounds: a manifest is read only if it is a regular file of at most ``MAX_MANIFEST_BYTES``; YAML goes
+through the one bounded loader (``borderwatch.yamlsafe``: no alias bombs, no huge values; a manifest
+of more than a few hundred thousand rows should be CSV). A path is checked after resolving symlinks:
+a link inside the folder that leads outside it is refused like ``..``.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from borderwatch.errors import BorderwatchError, InputError
 MANIFEST_EXTENSIONS = (".csv", ".yaml", ".yml")
 COLUMNS = ("path", "captured_at", "timezone", "area", "lon", "lat", "kind")
 KINDS = ("auto", "photo", "overhead")
+MAX_MANIFEST_BYTES = 256 << 20
 _ROW_ERROR = "\x00error"  # marks a row the reader could not split into columns
 
 
@@ -110,10 +116,10 @@ def read_manifest(path: str | Path, default_tz: tzinfo) -> Manifest:
 
 def _load_rows(path: Path) -> tuple[list[dict], list[int]]:
     """Rows as dicts of stripped strings (or YAML scalars) and the row number of each."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read manifest: {exc}", path) from exc
+    from borderwatch.safe_read import read_text
+    from borderwatch.yamlsafe import YamlRefused, load_yaml
+
+    text = read_text(path, MAX_MANIFEST_BYTES, "manifest", encoding="utf-8-sig")
     if path.suffix.lower() == ".csv":
         reader = csv.DictReader(text.splitlines())
         if reader.fieldnames is None:
@@ -135,7 +141,9 @@ def _load_rows(path: Path) -> tuple[list[dict], list[int]]:
             raise InputError(f"line {reader.line_num}: {exc}", path) from exc
         return rows, where
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text, max_bytes=MAX_MANIFEST_BYTES)
+    except YamlRefused as exc:
+        raise InputError(f"YAML refused: {exc}", path) from exc
     except yaml.YAMLError as exc:
         raise InputError(f"not valid YAML: {' '.join(str(exc).split())}", path) from exc
     if isinstance(data, dict) and "frames" in data:
@@ -160,11 +168,22 @@ def _resolve_path(value, root: Path, manifest: Path, row: int) -> Path:
     text = _text(value)
     if not text:
         raise _row_error(manifest, row, "path", "empty")
+    if "\x00" in text:
+        raise _row_error(manifest, row, "path", f"{text!r} contains a NUL byte")
     joined = Path(os.path.normpath(root / Path(text).expanduser()))
-    # Lexical check: '..' may not climb out of the manifest's folder, so a manifest handed over with
-    # a batch of images cannot point the tool at arbitrary files on the analyst's machine.
+    # '..' may not climb out of the manifest's folder, so a manifest handed over with a batch of
+    # images cannot point the tool at arbitrary files on the analyst's machine; nor may a symlink
+    # inside the folder, so the check is made again on the resolved path. The path kept (and named
+    # in messages) is the one the user laid out, not where links lead.
     if not joined.is_relative_to(root):
         raise _row_error(manifest, row, "path", f"{text!r} lies outside the manifest's folder {root}")
+    try:
+        real_root, real = root.resolve(), joined.resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        raise _row_error(manifest, row, "path", f"{text!r} cannot be resolved ({exc})") from None
+    if not real.is_relative_to(real_root):
+        raise _row_error(manifest, row, "path",
+                         f"{text!r} leads through a symlink to {real}, outside the manifest's folder {root}")
     return joined
 
 

@@ -14,26 +14,33 @@ vehicle) and cut by the tile edge in the others. Three tools, all class-aware by
 Candidate pairs come from a dense matrix for small sets and from a shapely STRtree for large ones,
 so a whole raster's detections (tens of thousands) merge in O(n log n) memory and time rather than
 n squared. The greedy loops visit only surviving boxes and their neighbour lists.
+
+Oriented boxes (``Detections.corners``) go through the same path: candidates from their bounds,
+overlaps from the rotated polygons (``boxes.rotated_pair_overlaps``), and a merged group becomes
+the smallest rotated box that holds it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
+from borderwatch.boxes import (
+    box_areas,
+    corner_bounds,
+    enclosing_rotated_box,
+    pair_overlaps,
+    rotated_areas,
+    rotated_pair_overlaps,
+)
+from borderwatch.detector.options import MergeMethod
 from borderwatch.detector.types import Detections
 
-MergeMethod = Literal["nms", "ios"]
 MERGE_METHODS: tuple[str, ...] = ("nms", "ios")
 
 DENSE_MAX = 1024  # below this many boxes an n x n matrix is cheaper than building a tree
-
-
-def areas(boxes: np.ndarray) -> np.ndarray:
-    return np.clip(boxes[:, 2] - boxes[:, 0], 0, None) * np.clip(boxes[:, 3] - boxes[:, 1], 0, None)
 
 
 @dataclass
@@ -48,12 +55,6 @@ class Pairs:
 
     def where(self, mask: np.ndarray) -> Pairs:
         return Pairs(self.i[mask], self.j[mask], self.inter[mask], self.iou[mask], self.ios[mask])
-
-
-def _intersections(boxes: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    w = np.minimum(boxes[i, 2], boxes[j, 2]) - np.maximum(boxes[i, 0], boxes[j, 0])
-    h = np.minimum(boxes[i, 3], boxes[j, 3]) - np.maximum(boxes[i, 1], boxes[j, 1])
-    return np.clip(w, 0, None) * np.clip(h, 0, None)
 
 
 def _candidate_pairs(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -76,22 +77,25 @@ def _candidate_pairs(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return i[keep].astype(np.int64), j[keep].astype(np.int64)
 
 
-def overlapping_pairs(boxes: np.ndarray, class_ids: np.ndarray | None = None) -> Pairs:
-    """All pairs of boxes that overlap with positive area; same class only when ``class_ids`` given."""
+def overlapping_pairs(
+    boxes: np.ndarray, class_ids: np.ndarray | None = None, corners: np.ndarray | None = None
+) -> Pairs:
+    """All pairs of boxes that overlap with positive area; same class only when ``class_ids`` given.
+
+    With ``corners`` (oriented boxes, whose bounds ``boxes`` are) the overlaps are those of the
+    rotated boxes: two cars parked side by side on a diagonal street overlap in their bounds only.
+    """
     boxes = np.asarray(boxes, np.float64)
     i, j = _candidate_pairs(boxes)
     if class_ids is not None and len(i):
         same = class_ids[i] == class_ids[j]
         i, j = i[same], j[same]
-    inter = _intersections(boxes, i, j)
+    if corners is not None:
+        inter, iou, ios = rotated_pair_overlaps(corners, i, j)
+    else:
+        inter, iou, ios = pair_overlaps(boxes, i, j)
     positive = inter > 0
-    i, j, inter = i[positive], j[positive], inter[positive]
-    a = areas(boxes)
-    ai, aj = a[i], a[j]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        iou = np.where(ai + aj - inter > 0, inter / (ai + aj - inter), 0.0)
-        ios = np.where(np.minimum(ai, aj) > 0, inter / np.minimum(ai, aj), 0.0)
-    return Pairs(i, j, inter, iou, ios)
+    return Pairs(i[positive], j[positive], inter[positive], iou[positive], ios[positive])
 
 
 def _neighbours(n: int, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -118,7 +122,7 @@ def nms(dets: Detections, iou_threshold: float = 0.5, class_agnostic: bool = Fal
     n = len(dets)
     if n == 0:
         return np.zeros(0, np.int64)
-    pairs = overlapping_pairs(dets.boxes, _class_key(dets, class_agnostic))
+    pairs = overlapping_pairs(dets.boxes, _class_key(dets, class_agnostic), dets.corners)
     pairs = pairs.where(pairs.iou > iou_threshold)
     indptr, indices = _neighbours(n, pairs.i, pairs.j)
     suppressed = np.zeros(n, bool)
@@ -149,7 +153,7 @@ def greedy_merge_once(
     if n == 0:
         return Detections.empty(), np.zeros(0, np.int64)
     if pairs is None:
-        pairs = overlapping_pairs(dets.boxes, _class_key(dets, class_agnostic))
+        pairs = overlapping_pairs(dets.boxes, _class_key(dets, class_agnostic), dets.corners)
     mask = pairs.ios >= ios_threshold
     if eligible is not None:
         mask &= eligible
@@ -157,6 +161,7 @@ def greedy_merge_once(
     indptr, indices = _neighbours(n, pairs.i, pairs.j)
     absorbed = np.zeros(n, bool)
     boxes = dets.boxes.astype(np.float32, copy=True)
+    corners = None if dets.corners is None else dets.corners.astype(np.float32, copy=True)
     keep = []
     for k in _score_order(dets.scores):
         if absorbed[k]:
@@ -168,10 +173,17 @@ def greedy_merge_once(
         if len(members):
             absorbed[members] = True
             group = np.concatenate([[k], members])
-            boxes[k, :2] = dets.boxes[group, :2].min(axis=0)
-            boxes[k, 2:] = dets.boxes[group, 2:].max(axis=0)
+            if corners is not None:
+                # oriented boxes: the smallest rotated box holding the group (pieces of one vehicle
+                # join along its length), and its bounds
+                corners[k] = enclosing_rotated_box(dets.corners[group])
+                boxes[k] = corner_bounds(corners[k][None])[0]
+            else:
+                boxes[k, :2] = dets.boxes[group, :2].min(axis=0)
+                boxes[k, 2:] = dets.boxes[group, 2:].max(axis=0)
     keep_idx = np.asarray(keep, np.int64)
-    return Detections(boxes[keep_idx], dets.scores[keep_idx], dets.class_ids[keep_idx]), keep_idx
+    kept_corners = None if corners is None else corners[keep_idx]
+    return Detections(boxes[keep_idx], dets.scores[keep_idx], dets.class_ids[keep_idx], kept_corners), keep_idx
 
 
 def greedy_merge(
@@ -191,7 +203,7 @@ def greedy_merge(
     """
     origin = np.arange(len(dets))
     for _ in range(max_rounds):
-        pairs = overlapping_pairs(dets.boxes, _class_key(dets, class_agnostic))
+        pairs = overlapping_pairs(dets.boxes, _class_key(dets, class_agnostic), dets.corners)
         mask = eligible(pairs, origin) if eligible is not None else None
         merged, keep = greedy_merge_once(dets, ios_threshold, class_agnostic, mask, pairs)
         origin = origin[keep]
@@ -219,8 +231,8 @@ def drop_covered_partials(
     if n == 0 or not partial.any():
         return keep
     if pairs is None:
-        pairs = overlapping_pairs(dets.boxes, _class_key(dets, class_agnostic))
-    a = areas(dets.boxes.astype(np.float64))
+        pairs = overlapping_pairs(dets.boxes, _class_key(dets, class_agnostic), dets.corners)
+    a = box_areas(dets.boxes) if dets.corners is None else rotated_areas(dets.corners)
     other_tile = tile_ids[pairs.i] != tile_ids[pairs.j]
     # Orient each pair both ways: (small, big) where only `small` may be dropped.
     for small, big in ((pairs.i, pairs.j), (pairs.j, pairs.i)):

@@ -8,18 +8,23 @@ re-checks its arguments on every call; the model forward and ultralytics' own
 
 Tiles arrive RGB, which is what YOLO networks take (ultralytics flips its BGR numpy input to RGB
 before the forward), so no channel swap is needed on this path.
+
+Oriented-box (OBB) models return ``(cx, cy, w, h, score, class, angle)`` rows, from ultralytics'
+rotated NMS or, for end-to-end heads (``nms=False``, the LiteRT exports), straight from the model;
+their corners come back in ``Detections.corners`` and the boxes are the corners' bounds. Exports with
+a fixed batch (LiteRT: 1) are run in chunks of that batch.
 """
 
 from __future__ import annotations
 
 import inspect
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from borderwatch.detector.letterbox import PAD_VALUE, Letterbox
 from borderwatch.detector.types import Detections
 from borderwatch.detector.weights import ensure_loadable, quiet_ultralytics
 from borderwatch.errors import ConfigError, InputError
@@ -27,10 +32,8 @@ from borderwatch.errors import ConfigError, InputError
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from borderwatch.detector.registry import ResolvedModel
+    from borderwatch.detector.resolved import ResolvedModel
     from borderwatch.detector.sliced import SliceParams
-
-PAD_VALUE = 114  # ultralytics' letterbox grey, so padded borders look as they did in training
 
 
 def available_cpus() -> int:
@@ -49,58 +52,6 @@ def pick_device(device: str = "auto") -> str:
     return "cuda:0" if torch.cuda.is_available() else "cpu"
 
 
-@dataclass(frozen=True)
-class Letterbox:
-    """How a batch of (h, w) tiles maps into the (H, W) network input."""
-
-    gain: float
-    left: int
-    top: int
-    out_h: int
-    out_w: int
-    in_h: int
-    in_w: int
-
-    @classmethod
-    def plan(cls, h: int, w: int, target_h: int, target_w: int, stride: int, fixed: bool) -> Letterbox:
-        gain = min(target_h / h, target_w / w)
-        new_h, new_w = round(h * gain), round(w * gain)
-        if fixed:
-            out_h, out_w = target_h, target_w
-        else:  # dynamic models take any stride multiple: pad only to the next one
-            out_h = int(np.ceil(new_h / stride) * stride)
-            out_w = int(np.ceil(new_w / stride) * stride)
-        return cls(gain, (out_w - new_w) // 2, (out_h - new_h) // 2, out_h, out_w, h, w)
-
-    @property
-    def identity(self) -> bool:
-        return self.gain == 1.0 and self.out_h == self.in_h and self.out_w == self.in_w
-
-    def apply(self, tiles: list[np.ndarray]) -> np.ndarray:
-        """Stack tiles into one (n, H, W, 3) uint8 array, resized and padded as planned."""
-        if self.identity:
-            return np.stack(tiles)
-        import cv2
-
-        out = np.full((len(tiles), self.out_h, self.out_w, 3), PAD_VALUE, np.uint8)
-        new_h, new_w = round(self.in_h * self.gain), round(self.in_w * self.gain)
-        for k, tile in enumerate(tiles):
-            resized = tile if (new_h, new_w) == tile.shape[:2] else cv2.resize(
-                tile, (new_w, new_h), interpolation=cv2.INTER_LINEAR
-            )
-            out[k, self.top : self.top + new_h, self.left : self.left + new_w] = resized
-        return out
-
-    def unmap(self, boxes: np.ndarray) -> np.ndarray:
-        """Boxes from network-input pixels back to tile pixels, clipped to the tile."""
-        boxes = boxes.copy()
-        boxes[:, [0, 2]] = (boxes[:, [0, 2]] - self.left) / self.gain
-        boxes[:, [1, 3]] = (boxes[:, [1, 3]] - self.top) / self.gain
-        boxes[:, [0, 2]] = np.clip(boxes[:, [0, 2]], 0, self.in_w)
-        boxes[:, [1, 3]] = np.clip(boxes[:, [1, 3]], 0, self.in_h)
-        return boxes
-
-
 class YoloPredictor:
     """A YOLO detector from any weights ultralytics loads (.pt, .onnx, OpenVINO folder), batched."""
 
@@ -116,6 +67,8 @@ class YoloPredictor:
         max_det: int = 300,
         agnostic_nms: bool = False,
         threads: int | None = None,
+        task: str | None = None,
+        end2end: bool | None = None,
     ):
         import torch
         from ultralytics.nn.autobackend import AutoBackend
@@ -135,13 +88,16 @@ class YoloPredictor:
             # ultralytics announces every load on its own logger ("Loading ... for OpenVINO"), past
             # verbose=False; borderwatch's progress display (and -q) owns the terminal instead.
             with quiet_ultralytics():
-                self.backend = AutoBackend(str(self.weights), device=torch.device(self.device), fp16=half, verbose=False)
+                self.backend = AutoBackend(
+                    str(self.weights), device=torch.device(self.device), fp16=half, verbose=False, end2end=end2end
+                )
         except (FileNotFoundError, RuntimeError, ValueError, KeyError, AttributeError) as exc:
             raise InputError(f"ultralytics cannot load these weights: {exc}", self.weights) from exc
         self.backend.eval()
         self.names: dict[int, str] = {int(k): str(v) for k, v in self.backend.names.items()}
         self.stride = int(getattr(self.backend, "stride", 32) or 32)
         self.format = getattr(self.backend, "format", "pt")
+        self.task = task or _backend_task(self.backend)
         # Exports other than PyTorch/TorchScript have a fixed input unless exported dynamic.
         self.fixed = self.format not in ("pt", "torchscript") and not getattr(self.backend, "dynamic", False)
         model_imgsz = getattr(self.backend, "imgsz", None)
@@ -151,6 +107,7 @@ class YoloPredictor:
         else:
             self.input_hw = (imgsz, imgsz) if imgsz else None
         self.half = bool(getattr(self.backend, "fp16", False))
+        self.runtime = "native"  # what load_predictor ran it as (openvino, openvino-int8, ...), for run.json
         self.batch = int(getattr(self.backend, "batch", 1) or 1) if self.fixed else None
         from ultralytics.utils.nms import non_max_suppression
 
@@ -161,8 +118,12 @@ class YoloPredictor:
             # ultralytics stops NMS after 2 s + 0.05 s per image and silently drops the rest: on a
             # busy CPU that loses detections. Counting must not depend on machine load.
             self._nms_kwargs["max_time_img"] = 3600.0
+        self.end2end = bool(getattr(self.backend, "end2end", False))
         if "end2end" in params:
-            self._nms_kwargs["end2end"] = bool(getattr(self.backend, "end2end", False))
+            self._nms_kwargs["end2end"] = self.end2end
+        if self.task == "obb":
+            # the angle is an extra channel after the class scores
+            self._nms_kwargs.update(rotated=True, nc=len(self.names))
 
     def _input(self, batch: np.ndarray):
         torch = self._torch
@@ -188,7 +149,13 @@ class YoloPredictor:
             raise ValueError("predict takes a list of HxWx3 tiles of one shape")
         target = self.input_hw or (h, w)
         box = Letterbox.plan(h, w, target[0], target[1], self.stride, self.fixed)
-        batch = box.apply(tiles)
+        chunk = self.batch if self.fixed and self.batch else len(tiles)
+        results: list[Detections] = []
+        for start in range(0, len(tiles), chunk):
+            results.extend(self._predict_batch(box, box.apply(tiles[start : start + chunk])))
+        return results
+
+    def _predict_batch(self, box: Letterbox, batch: np.ndarray) -> list[Detections]:
         torch = self._torch
         with torch.inference_mode():
             preds = self.backend(self._input(batch))
@@ -202,6 +169,9 @@ class YoloPredictor:
             )
         results = []
         for det in out:
+            if self.task == "obb":
+                results.append(self._oriented(box, det[:, :7].float().cpu().numpy()))
+                continue
             arr = det[:, :6].float().cpu().numpy()
             results.append(
                 Detections(
@@ -212,10 +182,39 @@ class YoloPredictor:
             )
         return results
 
+    @staticmethod
+    def _oriented(box: Letterbox, arr: np.ndarray) -> Detections:
+        """Rows (cx, cy, w, h, score, class, angle) in network pixels -> tile-pixel corners and bounds."""
+        from borderwatch.boxes import corner_bounds, xywhr_to_corners
+
+        corners = box.unmap_points(xywhr_to_corners(arr[:, [0, 1, 2, 3, 6]]))
+        bounds = corner_bounds(corners)
+        bounds[:, [0, 2]] = np.clip(bounds[:, [0, 2]], 0, box.in_w)
+        bounds[:, [1, 3]] = np.clip(bounds[:, [1, 3]], 0, box.in_h)
+        return Detections(
+            bounds.astype(np.float32), arr[:, 4].astype(np.float32), arr[:, 5].astype(np.int64), corners.astype(np.float32)
+        )
+
     def warmup(self, tile_hw: tuple[int, int], batch: int | None = None) -> None:
         """One forward on a grey batch of the shape to come, so graph and kernel set-up is done."""
         h, w = tile_hw
         self.predict([np.full((h, w, 3), PAD_VALUE, np.uint8)] * (batch or self.batch or 1))
+
+
+def _backend_task(backend) -> str:
+    """detect or obb, from an export's metadata or a PyTorch model's head."""
+    task = getattr(backend, "task", None)
+    if task:
+        return str(task)
+    model = getattr(backend, "model", None)
+    if model is not None:
+        try:
+            from ultralytics.nn.tasks import guess_model_task
+
+            return str(guess_model_task(model))
+        except Exception:  # ultralytics could not tell: axis-aligned, as most models are
+            return "detect"
+    return "detect"
 
 
 def load_predictor(
@@ -243,7 +242,7 @@ def load_predictor(
     from borderwatch.detector.sliced import SliceParams
     from borderwatch.detector.weights import export_for_cpu
 
-    params = params or SliceParams()
+    params = (params or SliceParams()).resolved()
     if runtime not in RUNTIMES:
         raise ConfigError(f"runtime must be one of {', '.join(RUNTIMES)}, got {runtime!r}")
     ensure_loadable(resolved)  # first: nothing may touch an untrusted pickle
@@ -263,7 +262,8 @@ def load_predictor(
             path = export_int8_for_cpu(resolved, calibration, imgsz=size, batch=params.batch_size, cache_dir=cache_dir).model
     elif runtime in ("openvino", "onnx") and resolved.format == "pt":
         path = export_for_cpu(resolved, runtime, imgsz=size, batch=params.batch_size, cache_dir=cache_dir)
-    return YoloPredictor(
+    card = resolved.card
+    predictor = YoloPredictor(
         path,
         conf=params.conf,
         iou=params.iou,
@@ -273,7 +273,13 @@ def load_predictor(
         max_det=params.max_det_per_tile,
         agnostic_nms=params.class_agnostic,
         threads=threads,
+        task=card.task if card is not None else None,
+        # an end-to-end head (nms: false in the card) gives one box per object; ultralytics' NMS on
+        # its one-to-many output would give other boxes than the exported model does
+        end2end=True if card is not None and not card.inference.nms else None,
     )
+    predictor.runtime = "tflite" if resolved.format == "tflite" else runtime
+    return predictor
 
 
 RUNTIMES = ("auto", "native", "openvino", "openvino-int8", "onnx")

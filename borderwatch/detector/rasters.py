@@ -7,7 +7,13 @@ so memory does not grow with the raster. The stretch is fixed per raster, not pe
 looks the same on either side of a seam.
 
 Georeferencing: pixel boxes become polygons through the affine transform's four corners (rotated
-and sheared transforms work) and then pyproj to EPSG:4326, always in lon/lat order.
+and sheared transforms work) and then pyproj to EPSG:4326, always in lon/lat order. A raster whose
+corners do not land on the Earth (non-finite, or megametre pixels) is refused; a polygon that crosses
+the antimeridian is split into its parts east and west of it, so none spans the globe.
+
+Float data: NaN, infinities and values of magnitude ``FLOAT_SENTINEL`` or more (3.4e38 is a common
+nodata fill) are not data: they are left out of the stretch and masked like nodata, with a warning
+saying how much of the raster they are. Complex samples (SAR) are refused with a reason.
 """
 
 from __future__ import annotations
@@ -23,8 +29,9 @@ from pathlib import Path
 import numpy as np
 
 from borderwatch.detector.exif import ExifInfo, read_exif
-from borderwatch.detector.types import TileData, Window
+from borderwatch.detector.types import TileData
 from borderwatch.errors import InputError, one_line
+from borderwatch.tiling import Window
 
 MAX_PHOTO_PIXELS = 400_000_000
 """Photos are decoded whole; above this a file is refused as a likely decompression bomb."""
@@ -36,6 +43,11 @@ OVERVIEW_SIZE = 1024
 """Longest side of the decimated read used for the stretch and the footprint."""
 
 STRETCH_PERCENTILES = (2.0, 98.0)
+
+FLOAT_SENTINEL = 1e30
+"""Float samples this large are fill values or overflow, never radiance or reflectance."""
+
+OUTLIER_WARN_FRACTION = 0.01
 
 # Tags in which GeoTIFF writers and GDAL's imagery-metadata readers put an acquisition time, best first.
 _TIME_TAGS = (
@@ -59,6 +71,41 @@ def stretch_to_uint8(data: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.nda
     scaled = (data.astype(np.float32) - lo) * (np.float32(255.0) / span)
     np.nan_to_num(scaled, copy=False, nan=0.0, posinf=255.0, neginf=0.0)
     return np.clip(scaled, 0, 255).astype(np.uint8)
+
+
+def usable_samples(data: np.ndarray) -> np.ndarray:
+    """Per pixel of (bands, h, w) float data: every band finite and below ``FLOAT_SENTINEL``."""
+    with np.errstate(invalid="ignore"):
+        return (np.isfinite(data) & (np.abs(data) < FLOAT_SENTINEL)).all(axis=0)
+
+
+def split_antimeridian(geom):
+    """A lon/lat polygon that crosses 180 degrees as a MultiPolygon of its parts on either side.
+
+    A footprint or box is never wider than 180 degrees, so one whose longitudes span more wraps
+    around: its western longitudes are shifted by +360, it is cut at 180 and the far part shifted
+    back. Anything else is returned as it is.
+    """
+    import shapely
+    from shapely import affinity
+    from shapely.geometry import MultiPolygon, box
+
+    if geom is None or geom.is_empty:
+        return geom
+    minx, _, maxx, _ = geom.bounds
+    if not (maxx - minx > 180.0):
+        return geom
+
+    def east_of_zero(coords):
+        coords = coords.copy()
+        coords[:, 0] = np.where(coords[:, 0] < 0, coords[:, 0] + 360.0, coords[:, 0])
+        return coords
+
+    shifted = shapely.transform(geom, east_of_zero)
+    near = shapely.intersection(shifted, box(-180.0, -90.0, 180.0, 90.0))
+    far = affinity.translate(shapely.intersection(shifted, box(180.0, -90.0, 540.0, 90.0)), -360.0)
+    parts = [p for g in (near, far) for p in shapely.get_parts(g) if p.geom_type == "Polygon" and not p.is_empty]
+    return MultiPolygon(parts) if parts else geom
 
 
 def percentile_limits(
@@ -247,21 +294,29 @@ def crs_label(crs) -> str | None:
 
 def georeference_boxes(boxes: np.ndarray, transform: Sequence[float], crs: str) -> list:
     """Pixel boxes (n, 4) as shapely polygons in EPSG:4326, through all four corners of each box."""
+    from borderwatch.boxes import box_corners
+
+    return georeference_corners(box_corners(boxes), transform, crs)
+
+
+def georeference_corners(corners: np.ndarray, transform: Sequence[float], crs: str) -> list:
+    """Pixel quadrilaterals (n, 4, 2) -- oriented boxes, or boxes' corners -- as polygons in EPSG:4326."""
     import shapely
     from pyproj import CRS, Transformer
 
-    boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
-    if len(boxes) == 0:
+    corners = np.asarray(corners, np.float64).reshape(-1, 4, 2)
+    if len(corners) == 0:
         return []
     a, b, c, d, e, f = (float(v) for v in transform[:6])
-    cols = boxes[:, [0, 2, 2, 0]]
-    rows = boxes[:, [1, 1, 3, 3]]
+    cols, rows = corners[..., 0], corners[..., 1]
     xs = a * cols + b * rows + c
     ys = d * cols + e * rows + f
     to_wgs84 = Transformer.from_crs(CRS.from_user_input(crs), CRS.from_epsg(4326), always_xy=True)
     lon, lat = to_wgs84.transform(xs.ravel(), ys.ravel())
     coords = np.stack([np.asarray(lon).reshape(xs.shape), np.asarray(lat).reshape(ys.shape)], axis=-1)
-    return list(shapely.polygons(coords))
+    polygons = list(shapely.polygons(coords))
+    spans = coords[..., 0].max(axis=1) - coords[..., 0].min(axis=1)
+    return [split_antimeridian(p) if s > 180.0 else p for p, s in zip(polygons, spans, strict=True)]
 
 
 def parse_tag_time(value: str, tz: tzinfo) -> datetime:
@@ -310,6 +365,11 @@ class RasterSource:
         try:
             self.width, self.height, self.bands = ds.width, ds.height, ds.count
             self.dtype = ds.dtypes[0]
+            if np.dtype(self.dtype).kind == "c":
+                raise InputError(
+                    f"{self.dtype} samples are complex numbers (SAR phase and amplitude), not an image a "
+                    "detector can see; convert to amplitude first (e.g. gdal_translate -ot Float32 with a "
+                    "magnitude VRT)", path)
             if self.width < 1 or self.height < 1 or self.bands < 1:
                 raise InputError(f"raster has no pixels ({self.width}x{self.height}, {self.bands} bands)", path)
             self._check_blocks(max_block_bytes)
@@ -386,7 +446,33 @@ class RasterSource:
             raise InputError(f"degenerate transform {tuple(transform)[:6]} (zero pixel size)", self.path)
         self.crs = crs_label(crs)
         self.transform = tuple(float(v) for v in Affine(*transform[:6])[:6])
+        self._check_on_earth()
         self.gsd_m = self._gsd()
+
+    def _check_on_earth(self) -> None:
+        """Refuse a raster whose corners and centre do not map to finite lon/lat on the Earth and back."""
+        from pyproj import CRS, Transformer
+
+        a, b, c, d, e, f = self.transform
+        cols = np.array([0, self.width, self.width, 0, self.width / 2], np.float64)
+        rows = np.array([0, 0, self.height, self.height, self.height / 2], np.float64)
+        xs, ys = a * cols + b * rows + c, d * cols + e * rows + f
+        crs = CRS.from_user_input(self.crs)
+        forward = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
+        with np.errstate(all="ignore"):
+            lon, lat = (np.asarray(v, np.float64) for v in forward.transform(xs, ys))
+            ok = np.isfinite(lon).all() and np.isfinite(lat).all() and (np.abs(lat) <= 90).all()
+            if ok and not crs.is_geographic:
+                back_x, back_y = forward.transform(lon, lat, direction="INVERSE")
+                scale = max(abs(a), abs(b), abs(d), abs(e), 1.0)
+                ok = bool(np.all(np.hypot(np.asarray(back_x) - xs, np.asarray(back_y) - ys) <= scale))
+            elif ok:
+                ok = bool((np.abs(lon) <= 360).all())
+        if not ok:
+            size = math.hypot(a, d)
+            raise InputError(
+                f"its corners lie off the Earth or are not finite in {self.crs} (pixels of {size:.4g} units); "
+                "the geotransform or the CRS is wrong", self.path)
 
     def _gsd(self) -> float | None:
         """Metres per pixel at the raster's centre, measured on the ellipsoid (any CRS)."""
@@ -395,8 +481,13 @@ class RasterSource:
         span = max(1, min(100, self.width // 2, self.height // 2))
         cx, cy = self.width / 2, self.height / 2
         pts = np.array([[cx, cy, cx + span, cy + span]], np.float64)
-        corners = georeference_boxes(pts, self.transform, self.crs)[0].exterior.coords
-        (x0, y0), (x1, y1), _, (x3, y3) = list(corners)[:4]
+        polygon = georeference_boxes(pts, self.transform, self.crs)[0]
+        if polygon.geom_type != "Polygon":  # split at the antimeridian: measure in pixels nearby instead
+            pts = pts - np.array([[span, span, span, span]], np.float64)
+            polygon = georeference_boxes(pts, self.transform, self.crs)[0]
+            if polygon.geom_type != "Polygon":
+                return None
+        (x0, y0), (x1, y1), _, (x3, y3) = list(polygon.exterior.coords)[:4]
         geod = Geod(ellps="WGS84")
         _, _, along_row = geod.inv(x0, y0, x1, y1)
         _, _, along_col = geod.inv(x0, y0, x3, y3)
@@ -438,8 +529,9 @@ class RasterSource:
             if self._needs_stretch:
                 data = self._ds.read(self._read_bands, out_shape=(len(self._read_bands), *shape), resampling=Resampling.nearest)
                 if data.dtype.kind == "f":
-                    finite = np.isfinite(data).all(axis=0)
-                    valid = finite if valid is None else valid & finite
+                    usable = usable_samples(data)
+                    self._warn_unusable(usable, valid)
+                    valid = usable if valid is None else valid & usable
                 lo, hi = percentile_limits(data, valid)
         valid_fraction = 1.0 if valid is None else float(valid.mean())
         footprint = None
@@ -447,6 +539,21 @@ class RasterSource:
             footprint = self._footprint(valid, shape)
         self._overview_cache = _Overview(lo, hi, footprint, valid_fraction)
         return self._overview_cache
+
+    def _warn_unusable(self, usable: np.ndarray, valid: np.ndarray | None) -> None:
+        import warnings as _warnings
+
+        from borderwatch.errors import BorderwatchWarning
+
+        inside = usable if valid is None else usable[valid]
+        share = 1.0 - float(inside.mean()) if inside.size else 0.0
+        if share >= OUTLIER_WARN_FRACTION:
+            message = (
+                f"{self.path}: {share:.0%} of the float samples are NaN, infinite or outliers beyond "
+                f"{FLOAT_SENTINEL:g}; they are masked and left out of the normalisation (check the nodata value)"
+            )
+            self.warnings.append(message)
+            _warnings.warn(BorderwatchWarning(message), stacklevel=3)
 
     def _footprint(self, valid: np.ndarray | None, shape: tuple[int, int]):
         import shapely
@@ -473,7 +580,7 @@ class RasterSource:
             gx, gy = a * x + b * y + c, d * x + e * y + f
             return to_wgs84.transform(gx, gy)
 
-        return map_coords(project, pixel_geom) if not pixel_geom.is_empty else pixel_geom
+        return split_antimeridian(map_coords(project, pixel_geom)) if not pixel_geom.is_empty else pixel_geom
 
     @property
     def footprint(self):
@@ -531,8 +638,8 @@ class RasterSource:
                 invalid = np.isnan(data) if isinstance(nodata, float) and math.isnan(nodata) else data == nodata
                 valid = ~invalid.all(axis=0)
         if data.dtype.kind == "f":
-            finite = np.isfinite(data).all(axis=0)
-            valid = finite if valid is None else valid & finite
+            usable = usable_samples(data)
+            valid = usable if valid is None else valid & usable
         position = {b: i for i, b in enumerate(self._read_bands)}
         if overview is not None:
             data = stretch_to_uint8(data, overview.lo, overview.hi)

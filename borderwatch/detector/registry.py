@@ -12,13 +12,17 @@
 5. otherwise ``ModelNotFoundError`` naming the model and the folders to put it in.
 
 Nothing here touches the network at import; only step 4 does, and only when ``allow_download``.
+
+Cards describe; only some vouch. Whether a pickle may be loaded is decided by ``borderwatch.trust``
+alone (a card shipped with borderwatch, a pin the user made, or ``--trust-weights``); a card in
+``models_dir`` or ``$BORDERWATCH_MODELS`` lends its name, classes and metrics, never trust. Nor may
+such a card take the name of a shipped model: that clash is an error naming both cards.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -27,9 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from borderwatch.detector.card import ModelCard, load_card
-from borderwatch.detector.taxonomy import ClassMapping, guess_mapping, mapping_for
+from borderwatch.detector.resolved import ResolvedModel
 from borderwatch.detector.weights import cache_root, detect_format, needs_trust, sha256_of
 from borderwatch.errors import InputError, ModelNotFoundError, UntrustedWeightsError
+from borderwatch.taxonomy import ClassMapping, guess_mapping, mapping_for
 
 ENV_MODELS = "BORDERWATCH_MODELS"
 CARD_SUFFIXES = (".yaml", ".yml")
@@ -41,10 +46,9 @@ def package_models_dir() -> Path:
 
     A wheel installs the folder as data files under ``<prefix>/share/borderwatch/models``.
     """
-    checkout = Path(__file__).resolve().parents[2] / "models"
-    if checkout.is_dir():
-        return checkout
-    return Path(sys.prefix) / "share" / "borderwatch" / "models"
+    from borderwatch.trust import shipped_models_dir
+
+    return shipped_models_dir()
 
 
 def models_dirs(models_dir: Path | None = None) -> list[Path]:
@@ -100,20 +104,6 @@ class CardEntry:
         return None
 
 
-@dataclass(frozen=True)
-class ResolvedModel:
-    """A model ready to load: the file, its format and hash, its card (if any) and class mapping."""
-
-    name: str
-    path: Path
-    format: str
-    sha256: str
-    card: ModelCard | None
-    mapping: ClassMapping
-    trusted: bool = False  # may a pickle-based file be loaded (sha256 in a card, or trust given)
-    origin: str = "path"  # path, models_dir, cache or download
-
-
 def iter_cards(models_dir: Path | None = None, problems: list[InputError] | None = None) -> Iterable[CardEntry]:
     """Valid cards of the local folders; a broken card is skipped (and appended to ``problems``).
 
@@ -129,15 +119,49 @@ def iter_cards(models_dir: Path | None = None, problems: list[InputError] | None
                         problems.append(exc)
 
 
+class CardClash(InputError):
+    """A card outside the shipped models folder uses the name of a shipped model."""
+
+    def __init__(self, name: str, planted: Path, shipped: Path):
+        self.name = name
+        super().__init__(
+            f"model card uses the name {name!r} of the model card shipped with borderwatch ({shipped}); a card "
+            "outside the shipped models folder cannot replace a shipped model: give it another name",
+            planted,
+        )
+
+
 def list_models(models_dir: Path | None = None, problems: list[InputError] | None = None) -> list[CardEntry]:
-    """Every card in the local model folders; a name in an earlier folder hides later ones."""
+    """Every card in the local model folders; a name in an earlier folder hides later ones, except
+    that no card may take a shipped model's name (a ``CardClash`` in ``problems``, and the shipped
+    card is the one listed)."""
+    from borderwatch.trust import is_shipped
+
+    entries = list(iter_cards(models_dir, problems))
+    shipped = {key: e.card_path for e in entries if is_shipped(e.card_path) for key in (e.card.name, e.card_path.stem)}
     seen: set[str] = set()
     out = []
-    for entry in iter_cards(models_dir, problems):
+    for entry in entries:
+        if not is_shipped(entry.card_path):
+            clash = next((k for k in (entry.card.name, entry.card_path.stem) if k in shipped), None)
+            if clash is not None:
+                if problems is not None:
+                    problems.append(CardClash(clash, entry.card_path, shipped[clash]))
+                continue
         if entry.card.name not in seen:
             seen.add(entry.card.name)
             out.append(entry)
     return out
+
+
+def find_weights(entry: CardEntry, models_dir: Path | None = None) -> Path | None:
+    """A card's weights on disk, where ``detect`` looks: beside the card, then under the card's file
+    name in any local models folder (a shipped card whose weights the user keeps in
+    ``$BORDERWATCH_MODELS``). The user cache is ``entry.cached_file``."""
+    if entry.local_file is not None or not entry.card.file:
+        return entry.local_file
+    wanted = Path(entry.card.file).name
+    return next((folder / wanted for folder in models_dirs(models_dir) if (folder / wanted).exists()), None)
 
 
 def card_mapping(card: ModelCard | None) -> ClassMapping:
@@ -150,10 +174,6 @@ def card_mapping(card: ModelCard | None) -> ClassMapping:
     if card.mapping:
         return ClassMapping(dict(card.mapping), source=card.name)
     return guess_mapping(card.source_classes)
-
-
-def trusted_hashes(models_dir: Path | None = None) -> set[str]:
-    return {e.card.sha256.lower() for e in iter_cards(models_dir) if e.card.sha256}
 
 
 def _card_by_sha(sha: str, models_dir: Path | None) -> ModelCard | None:
@@ -177,38 +197,35 @@ def _build(
             path,
         )
     if card is None:
-        card = _card_by_sha(sha, models_dir)
-    listed = card is not None and bool(card.sha256) and card.sha256.lower() == sha
-    resolved = ResolvedModel(
+        card = _card_by_sha(sha, models_dir)  # a card describes the file (classes, metrics), nothing more
+    from borderwatch.trust import refusal, vouch
+
+    verdict = vouch(sha, fmt, explicit=trust_weights)
+    if not verdict.trusted:
+        raise refusal(path, fmt, sha)
+    return ResolvedModel(
         name=card.name if card is not None else name,
         path=path,
         format=fmt,
         sha256=sha,
         card=card,
         mapping=card_mapping(card),
-        trusted=listed or trust_weights or not needs_trust(fmt),
+        trusted=True,
         origin=origin,
+        trust_given=trust_weights,
     )
-    if needs_trust(fmt) and not resolved.trusted:
-        raise UntrustedWeightsError(
-            f"refusing {fmt} weights (a pickle can run code when loaded): sha256 {sha} is in no model card; "
-            "pass --trust-weights if you trust this file, or use an ONNX/OpenVINO export",
-            path,
-        )
-    return resolved
 
 
 def _find_named(spec: str, models_dir: Path | None) -> tuple[CardEntry | None, Path | None]:
     """The card called ``spec`` and/or a weights file named ``spec`` in the local folders."""
     problems: list[InputError] = []
-    entry = next((e for e in list_models(models_dir, problems) if e.card.name == spec or e.card_path.stem == spec), None)
+    entries = list_models(models_dir, problems)
+    for problem in problems:
+        if isinstance(problem, CardClash) and spec in (problem.name, Path(problem.path or "").stem):
+            raise problem  # a planted card named like a shipped model: never pick either silently
+    entry = next((e for e in entries if e.card.name == spec or e.card_path.stem == spec), None)
     if entry is not None:
-        if entry.local_file is not None or not entry.card.file:
-            return entry, entry.local_file
-        # A card shipped in the repo names weights the user keeps elsewhere ($BORDERWATCH_MODELS).
-        wanted = Path(entry.card.file).name
-        elsewhere = (folder / wanted for folder in models_dirs(models_dir))
-        return entry, next((p for p in elsewhere if p.exists()), None)
+        return entry, find_weights(entry, models_dir)
     for problem in problems:
         if problem.path and Path(problem.path).stem == spec:
             raise problem  # the user asked for exactly the card that is broken: say why

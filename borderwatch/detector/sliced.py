@@ -12,8 +12,6 @@ Boxes come back in frame pixels; a box whose centre lies on invalid pixels is dr
 
 from __future__ import annotations
 
-import hashlib
-import json
 import queue
 import threading
 import time
@@ -21,48 +19,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from borderwatch.detector.merging import MergeMethod, merge_detections
-from borderwatch.detector.tiling import count_windows, iter_windows
-from borderwatch.detector.types import Detections, Predictor, TileData, TileSource, Window
+from borderwatch.detector.merging import merge_detections
+from borderwatch.detector.options import SliceParams
+from borderwatch.detector.types import Detections, Predictor, TileData, TileSource
+from borderwatch.tiling import Window, count_windows, iter_windows
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(windows_done, windows_total)`` after every batch."""
-
-
-class SliceParams(BaseModel):
-    """Everything that decides which detections a frame yields (and so goes into the resume key)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    tile_size: int = Field(640, ge=32, description="tile side in pixels")
-    overlap: float = Field(0.2, ge=0.0, lt=0.9, description="overlap between neighbouring tiles, fraction of a tile")
-    batch_size: int = Field(8, ge=1, le=1024, description="tiles per forward pass")
-    conf: float = Field(0.25, ge=0.0, le=1.0, description="minimum score kept")
-    iou: float = Field(0.5, gt=0.0, le=1.0, description="IoU of the model's own NMS inside a tile")
-    merge: MergeMethod = Field("ios", description="nms (IoU) or ios (greedy merge by intersection over smaller)")
-    merge_threshold: float = Field(0.5, gt=0.0, le=1.0, description="IoU (nms) or IoS (ios) at which boxes merge")
-    class_agnostic: bool = Field(False, description="merge boxes of different classes too")
-    max_det_per_tile: int = Field(300, ge=1, description="at most this many boxes per tile")
-    min_valid_fraction: float = Field(0.05, ge=0.0, le=1.0, description="skip tiles with less valid data")
-    edge_margin: float = Field(2.0, ge=0.0, description="a box this close to an interior tile edge is a cut piece")
-
-    @model_validator(mode="after")
-    def _overlap_leaves_a_step(self) -> SliceParams:
-        if self.tile_size - round(self.tile_size * self.overlap) < 1:
-            raise ValueError("overlap leaves no step between tiles")
-        return self
-
-    def params_hash(self, *extra: str) -> str:
-        """16 hex digits over these parameters and ``extra`` (say, the model's sha256): the resume key.
-
-        The batch size is left out: it changes speed, not detections, so a rerun with another
-        ``--batch-size`` still resumes.
-        """
-        params = self.model_dump(mode="json", exclude={"batch_size"})
-        payload = json.dumps({"params": params, "extra": list(extra)}, sort_keys=True)
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -195,19 +159,35 @@ def _tile_detections(
     return det.shifted(win.col, win.row), partial
 
 
-def detect_source(
+@dataclass
+class TileBoxes:
+    """A frame's boxes from all its tiles, in frame pixels, before merging.
+
+    ``partial`` flags boxes cut by an interior tile edge, ``tile_ids`` the tile each came from: what
+    ``merging.merge_detections`` needs to join a vehicle seen by several tiles.
+    """
+
+    dets: Detections
+    partial: np.ndarray
+    tile_ids: np.ndarray
+
+    def at_least(self, score: float) -> TileBoxes:
+        """The boxes a run at threshold ``score`` would have kept (NMS and the tile filters keep a
+        box whatever lower-scored boxes there are, so filtering afterwards is exact)."""
+        keep = self.dets.scores >= score
+        return TileBoxes(self.dets.take(keep), self.partial[keep], self.tile_ids[keep])
+
+
+def collect_tiles(
     source: TileSource,
     predictor: Predictor,
     params: SliceParams | None = None,
     progress: Progress | None = None,
     stats: SliceStats | None = None,
     prefetch: int = 2,
-) -> Detections:
-    """Detect objects in a whole frame, tile by tile; boxes in frame pixels, ``class_ids`` per ``predictor.names``.
-
-    ``prefetch`` batches are read ahead in a thread (0 reads in the calling thread).
-    """
-    params = params or SliceParams()
+) -> TileBoxes:
+    """Every tile of a frame through ``predictor``; the boxes in frame pixels, not yet merged."""
+    params = (params or SliceParams()).resolved()
     stats = stats if stats is not None else SliceStats()
     total = count_windows(source.width, source.height, params.tile_size, params.overlap)
     stats.windows = total
@@ -250,19 +230,43 @@ def detect_source(
     finally:
         if reader is not None:
             reader.close()
-    t2 = time.perf_counter()
-    dets = Detections.concat(parts)
-    if len(dets) == 0:
-        merged = dets
+    if not parts:
+        return TileBoxes(Detections.empty(), np.zeros(0, bool), np.zeros(0, np.int64))
+    return TileBoxes(Detections.concat(parts), np.concatenate(partial_parts), np.concatenate(tile_parts))
+
+
+def merge_tiles(tiles: TileBoxes, params: SliceParams | None = None, stats: SliceStats | None = None) -> Detections:
+    """One box per vehicle from a frame's tile boxes (``merging.merge_detections`` with ``params``)."""
+    params = (params or SliceParams()).resolved()
+    t0 = time.perf_counter()
+    if len(tiles.dets) == 0:
+        merged = Detections.empty()
     else:
         merged = merge_detections(
-            dets,
+            tiles.dets,
             params.merge,
             params.merge_threshold,
-            partial=np.concatenate(partial_parts),
-            tile_ids=np.concatenate(tile_parts),
+            partial=tiles.partial,
+            tile_ids=tiles.tile_ids,
             class_agnostic=params.class_agnostic,
         )
-    stats.seconds_merge = time.perf_counter() - t2
-    stats.merged_detections = len(merged)
+    if stats is not None:
+        stats.seconds_merge = time.perf_counter() - t0
+        stats.merged_detections = len(merged)
     return merged
+
+
+def detect_source(
+    source: TileSource,
+    predictor: Predictor,
+    params: SliceParams | None = None,
+    progress: Progress | None = None,
+    stats: SliceStats | None = None,
+    prefetch: int = 2,
+) -> Detections:
+    """Detect objects in a whole frame, tile by tile; boxes in frame pixels, ``class_ids`` per ``predictor.names``.
+
+    ``prefetch`` batches are read ahead in a thread (0 reads in the calling thread).
+    """
+    stats = stats if stats is not None else SliceStats()
+    return merge_tiles(collect_tiles(source, predictor, params, progress, stats, prefetch), params, stats)

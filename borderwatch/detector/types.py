@@ -13,27 +13,23 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-
-@dataclass(frozen=True)
-class Window:
-    """A pixel window of a frame: column and row offset, width and height."""
-
-    col: int
-    row: int
-    width: int
-    height: int
+from borderwatch.boxes import box_corners
+from borderwatch.tiling import Window
 
 
 @dataclass
 class Detections:
     """Boxes in pixel coordinates (x_min, y_min, x_max, y_max), one row per detection.
 
-    ``class_ids`` index the predictor's ``names``.
+    ``class_ids`` index the predictor's ``names``. Oriented-box models also give ``corners``: the
+    (n, 4, 2) corner points of each rotated box; ``boxes`` are then their axis-aligned bounds
+    (clipped to the tile), which every consumer of plain boxes reads. None for axis-aligned models.
     """
 
     boxes: np.ndarray  # float32, shape (n, 4)
     scores: np.ndarray  # float32, shape (n,)
     class_ids: np.ndarray  # int64, shape (n,)
+    corners: np.ndarray | None = None  # float32, shape (n, 4, 2), or None
 
     @classmethod
     def empty(cls) -> Detections:
@@ -43,19 +39,27 @@ class Detections:
         return int(self.boxes.shape[0])
 
     def shifted(self, dx: float, dy: float) -> Detections:
-        return Detections(self.boxes + np.array([dx, dy, dx, dy], np.float32), self.scores, self.class_ids)
+        corners = None if self.corners is None else self.corners + np.array([dx, dy], np.float32)
+        return Detections(self.boxes + np.array([dx, dy, dx, dy], np.float32), self.scores, self.class_ids, corners)
 
     def take(self, index: np.ndarray) -> Detections:
-        return Detections(self.boxes[index], self.scores[index], self.class_ids[index])
+        corners = None if self.corners is None else self.corners[index]
+        return Detections(self.boxes[index], self.scores[index], self.class_ids[index], corners)
 
     @staticmethod
     def concat(parts: list[Detections]) -> Detections:
         if not parts:
             return Detections.empty()
+        corners = None
+        if any(p.corners is not None for p in parts):
+            # a part without corners (an empty tile) stands as its boxes' rectangles
+            corners = np.concatenate([p.corners if p.corners is not None else box_corners(p.boxes) for p in parts])
+            corners = corners.astype(np.float32, copy=False)
         return Detections(
             np.concatenate([p.boxes for p in parts]).astype(np.float32, copy=False),
             np.concatenate([p.scores for p in parts]).astype(np.float32, copy=False),
             np.concatenate([p.class_ids for p in parts]).astype(np.int64, copy=False),
+            corners,
         )
 
 

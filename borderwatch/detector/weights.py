@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from borderwatch.boxes import iou_matrix
+from borderwatch.detector.letterbox import Letterbox
 from borderwatch.errors import ConfigError, InputError, UntrustedWeightsError
 
 
@@ -48,12 +50,13 @@ def quiet_ultralytics():
         logger.setLevel(level)
 
 if TYPE_CHECKING:
-    from borderwatch.detector.registry import ResolvedModel
+    from borderwatch.detector.resolved import ResolvedModel
 
-PICKLE_FORMATS = frozenset({"pt", "torchscript"})
-"""Formats whose loading runs pickled code."""
+from borderwatch.trust import PICKLE_FORMATS, needs_trust  # noqa: E402, F401  (defined once, in trust; re-exported)
 
-FORMAT_SUFFIXES = {".pt": "pt", ".pth": "pt", ".onnx": "onnx", ".torchscript": "torchscript", ".engine": "engine"}
+FORMAT_SUFFIXES = {
+    ".pt": "pt", ".pth": "pt", ".onnx": "onnx", ".torchscript": "torchscript", ".engine": "engine", ".tflite": "tflite",
+}
 
 _CHUNK = 1 << 20
 
@@ -84,7 +87,7 @@ def detect_format(path: Path) -> str:
     if fmt is None:
         raise InputError(
             f"unsupported model format {path.suffix or '(no suffix)'}; use .pt, .onnx, .torchscript, "
-            "an .engine or an OpenVINO folder",
+            ".tflite, an .engine or an OpenVINO folder",
             path,
         )
     return fmt
@@ -111,30 +114,18 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def needs_trust(fmt: str) -> bool:
-    return fmt in PICKLE_FORMATS
-
-
 def ensure_loadable(resolved: ResolvedModel) -> None:
     """Raise ``UntrustedWeightsError`` unless ``resolved`` may be loaded; never unpickles anything.
 
-    A pickle-based file must be trusted, and its bytes must still hash to the sha256 it was
-    resolved with (a file swapped after resolution is refused too).
+    Every load path (detect, Ray workers, export, int8, eval, training) calls this, and it asks
+    ``borderwatch.trust.require_trusted`` again rather than believing ``resolved.trusted``: the
+    file's bytes must still hash to the sha256 it was resolved with, and something the user vouched
+    for must list that hash (a shipped card, a pin, or ``--trust-weights`` given to this command).
+    It also refuses a path ultralytics would read as another format (and so pip-install for).
     """
-    if not needs_trust(resolved.format):
-        return
-    if not resolved.trusted:
-        raise UntrustedWeightsError(
-            f"refusing to load {resolved.format} weights (a pickle can run code): sha256 "
-            f"{resolved.sha256} is in no model card; pass --trust-weights if you trust this file, or "
-            "use an ONNX/OpenVINO export",
-            resolved.path,
-        )
-    actual = sha256_of(resolved.path)
-    if actual != resolved.sha256:
-        raise UntrustedWeightsError(
-            f"weights changed since they were checked: sha256 {actual}, expected {resolved.sha256}", resolved.path
-        )
+    from borderwatch.trust import require_trusted
+
+    require_trusted(resolved.path, resolved.format, expected_sha256=resolved.sha256, explicit=resolved.trust_given)
 
 
 CpuFormat = Literal["openvino", "onnx"]
@@ -240,8 +231,6 @@ def calibration_tiles(images: Iterable[np.ndarray | str | Path], imgsz: int, lim
     Large images are cut into a grid of full tiles as the slicer would; small ones are letterboxed
     as the predictor would, so calibration sees the inputs the network will see.
     """
-    from borderwatch.detector.predictor import Letterbox
-
     tiles: list[np.ndarray] = []
     for image in _calibration_images(images):
         h, w = image.shape[:2]
@@ -320,15 +309,6 @@ def _boxes(compiled, batches: list[np.ndarray], n_tiles: int, conf: float = 0.25
     return out[:n_tiles]
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, 2:4], b[None, :, 2:4])
-    inter = np.prod(np.clip(rb - lt, 0, None), axis=2)
-    area_a = np.prod(a[:, 2:4] - a[:, :2], axis=1)
-    area_b = np.prod(b[:, 2:4] - b[:, :2], axis=1)
-    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
-
-
 def match_boxes(reference: list[np.ndarray], other: list[np.ndarray], iou: float = 0.5) -> tuple[int, int, int]:
     """(matched, reference boxes, other boxes): greedy one-to-one matches of the same class at ``iou``."""
     matched = n_ref = n_other = 0
@@ -336,7 +316,7 @@ def match_boxes(reference: list[np.ndarray], other: list[np.ndarray], iou: float
         n_ref, n_other = n_ref + len(ref), n_other + len(oth)
         if not len(ref) or not len(oth):
             continue
-        ious = _iou(ref, oth)
+        ious = iou_matrix(ref[:, :4], oth[:, :4])
         ious[ref[:, 5][:, None] != oth[:, 5][None, :]] = 0.0
         used: set[int] = set()
         for i in np.argsort(-ref[:, 4]):
@@ -378,6 +358,7 @@ def export_int8_for_cpu(
     """
     if resolved.format != "pt":
         raise ConfigError(f"int8 export needs .pt weights, got {resolved.format}", resolved.path)
+    ensure_loadable(resolved)  # before anything, even a cached export: it was made from these weights
     target = export_dir(resolved, "openvino-int8", imgsz, batch, cache_dir)
     done = read_int8_export(target)
     if done is not None:

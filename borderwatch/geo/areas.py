@@ -29,13 +29,12 @@ deterministic; three-way overlaps are resolved pair by pair in that order.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from borderwatch.errors import InputError
+from borderwatch.errors import InputError, warn_geo
 
 STORAGE_CRS = "EPSG:4326"
 NESTED_FRACTION = 0.9
@@ -43,14 +42,6 @@ MIN_OVERLAP_M2 = 0.01  # below this two polygons merely touch (floating-point no
 MERGE_WITHIN_M = 1000.0
 
 AREA_COLUMNS = ["name", "parent", "country", "province", "area_km2", "geometry"]
-
-
-class GeoWarning(UserWarning):
-    """A problem with one input feature or frame that did not stop the run."""
-
-
-def _warn(message: str) -> None:
-    warnings.warn(message, GeoWarning, stacklevel=3)
 
 
 def equal_area_crs(lon: float, lat: float):
@@ -123,6 +114,26 @@ def _polygonal(geom):
     return merged if not merged.is_empty else None
 
 
+def _repair(geom):
+    """A valid polygonal version of ``geom`` (None when nothing polygonal is left).
+
+    ``make_valid`` on a MultiPolygon whose parts overlap keeps the symmetric difference: the overlap
+    is cut out, and the vehicles in it leave the counts. Each part is repaired on its own and the
+    parts are unioned instead, which is what whoever drew overlapping parts meant.
+    """
+    import shapely
+    from shapely.geometry import MultiPolygon
+
+    if isinstance(geom, MultiPolygon):
+        parts = [_polygonal(shapely.make_valid(p)) if not p.is_valid else p for p in geom.geoms if not p.is_empty]
+        parts = [p for p in parts if p is not None]
+        if not parts:
+            return None
+        merged = shapely.union_all(parts)
+        return _polygonal(merged if merged.is_valid else shapely.make_valid(merged))
+    return _polygonal(shapely.make_valid(geom))
+
+
 def _clean_geometries(gdf, names: list[str], source: str):
     """Repair invalid, drop empty/null/non-polygonal geometries, warning per feature."""
     import shapely
@@ -132,21 +143,21 @@ def _clean_geometries(gdf, names: list[str], source: str):
     for i, geom in enumerate(geoms):
         label = f"feature {i} ({names[i]!r})"
         if geom is None or geom.is_empty:
-            _warn(f"{source}: {label} has an empty geometry; dropped")
+            warn_geo(f"{source}: {label} has an empty geometry; dropped")
             keep[i] = False
             continue
         if not geom.is_valid:
             reason = shapely.is_valid_reason(geom)
-            repaired = _polygonal(shapely.make_valid(geom))
+            repaired = _repair(geom)
             if repaired is None or repaired.area == 0:
-                _warn(f"{source}: {label} has an invalid geometry ({reason}) that could not be repaired; dropped")
+                warn_geo(f"{source}: {label} has an invalid geometry ({reason}) that could not be repaired; dropped")
                 keep[i] = False
                 continue
-            _warn(f"{source}: {label} had an invalid geometry ({reason}); repaired with make_valid")
+            warn_geo(f"{source}: {label} had an invalid geometry ({reason}); repaired with make_valid")
             geom = repaired
         poly = _polygonal(geom)
         if poly is None or poly.area == 0:
-            _warn(f"{source}: {label} is a {geom.geom_type}, not a polygon; dropped")
+            warn_geo(f"{source}: {label} is a {geom.geom_type}, not a polygon; dropped")
             keep[i] = False
             continue
         geoms[i] = poly
@@ -294,7 +305,7 @@ def _read_features(path: Path, name_field, parent_field, layer, crs, country, co
     parents = _as_names(raw[parent_field], canonical, gaz) if parent_field else [None] * len(raw)
     for i, n in enumerate(names):
         if n is None:
-            _warn(f"{source}: feature {i} has no value in {name_field!r}; dropped")
+            warn_geo(f"{source}: feature {i} has no value in {name_field!r}; dropped")
     if country_field:
         countries = [str(v).upper() if isinstance(v, str) and v else None for v in raw[country_field]]
     elif country:
@@ -432,14 +443,14 @@ def _merge_duplicates(frame, metric_crs, source: str):
         clusters = [idx[label == lab] for lab in dict.fromkeys(label)]
         name = frame["name"].iloc[idx[0]]
         if len(clusters) > 1:
-            _warn(
+            warn_geo(
                 f"{source}: {len(clusters)} separate areas are named {name!r}; called {name!r}, "
                 f"{name + ' (2)'!r}, ... (choose a name or parent field that tells them apart)"
             )
         for n, members in enumerate(clusters):
             first = frame.iloc[members[0]].copy()
             if len(members) > 1:
-                _warn(f"{source}: {len(members)} features of {name!r} merged into one area")
+                warn_geo(f"{source}: {len(members)} features of {name!r} merged into one area")
                 first["geometry"] = shapely.union_all(frame.geometry.values[members])
                 countries = frame["country"].iloc[members].dropna()
                 first["country"] = countries.iloc[0] if len(countries) else None
@@ -543,7 +554,7 @@ def make_disjoint(frame, metric_crs, source: str = "areas"):
             continue
         smaller, larger = (i, j) if a.area <= b.area else (j, i)
         if inter.area >= NESTED_FRACTION * geoms[smaller].area:
-            _warn(
+            warn_geo(
                 f"{source}: area {names[smaller]!r} lies inside {names[larger]!r}; it keeps the overlap and "
                 f"{names[larger]!r} loses it (use one level of areas and a parent field for hierarchy)"
             )
@@ -568,10 +579,6 @@ def make_disjoint(frame, metric_crs, source: str = "areas"):
     out = out.set_geometry(new, crs=frame.crs)
     empty = out.geometry.isna() | out.geometry.is_empty
     for name in out.loc[empty, "name"]:
-        _warn(f"{source}: area {name!r} is left empty by the overlap rule; dropped")
+        warn_geo(f"{source}: area {name!r} is left empty by the overlap rule; dropped")
     return out[~empty.to_numpy()].copy()
 
-
-def areas_from_gazetteer(places: list[str] | None = None, gazetteer=None) -> AreaSet:
-    """The gazetteer's urban cores (all, or the named places) as a disjoint AreaSet."""
-    return load_areas(None, select=places, gazetteer=gazetteer)

@@ -72,3 +72,51 @@ def interval(samples: np.ndarray, level: float = LEVEL) -> tuple[np.ndarray, np.
     lo = (1 - level) / 2
     q = np.quantile(samples, [lo, 1 - lo], axis=1)
     return q[0], q[1]
+
+
+def _class_metrics(card, vehicle_class: str, gsd_m: float | None, threshold: float | None):
+    """``card.class_metrics`` at the run's scale and threshold (cards without the threshold
+    argument answer at their operating threshold)."""
+    try:
+        return card.class_metrics(vehicle_class, gsd_m, threshold)
+    except TypeError:
+        return card.class_metrics(vehicle_class, gsd_m)
+
+
+def _evaluation(card, vehicle_class: str, gsd_m: float | None):
+    """The card's evaluation entry the figures come from (nearest GSD, as ``class_metrics`` picks)."""
+    entries = [m for m in getattr(card, "metrics", []) if vehicle_class in m.per_class]
+    if gsd_m is not None:
+        entries.sort(key=lambda m: abs(m.gsd_m - gsd_m) if m.gsd_m is not None else float("inf"))
+    return entries[0] if entries else None
+
+
+def _g(value, unit: str = "") -> str:
+    return "unknown" if value is None else f"{value:.3g}{unit}"
+
+
+def card_calibration(card, vehicle_class: str, gsd_m: float | None, threshold: float | None,
+                     kind: str = "", model: str | None = None) -> tuple[ClassCalibration | None, str]:
+    """(calibration or None, what it rests on or why there is none) for one class of one model."""
+    who = f"the {kind} model" if kind else "the model"
+    if model:
+        who += f" {model}"
+    if card is None:
+        return None, f"not calibrated: no model card found for {who}"
+    metrics = _class_metrics(card, vehicle_class, gsd_m, threshold)
+    cal = ClassCalibration.from_metrics(metrics)
+    if cal is None:
+        if metrics is None:
+            return None, f"not calibrated: card {card.name} has no measured precision/recall for {vehicle_class}"
+        return None, (f"not calibrated: card {card.name} measured no usable precision/recall for {vehicle_class} "
+                      f"(precision {_g(metrics.precision)}, recall {_g(metrics.recall)}, on {metrics.n_true or '?'} "
+                      "true boxes)")
+    ev = _evaluation(card, vehicle_class, gsd_m)
+    at_gsd = _g(ev.gsd_m if ev is not None else None, " m")
+    measured_thr = getattr(metrics, "threshold", None) or (ev.operating_threshold if ev is not None else None)
+    text = (f"card {card.name}: {vehicle_class} precision {cal.precision:.2f}, recall {cal.recall:.2f} "
+            f"(n={cal.n_true}) measured at {at_gsd}, threshold {_g(measured_thr)}; run at {_g(gsd_m, ' m')}, "
+            f"threshold {_g(threshold)}")
+    if threshold is not None and measured_thr is not None and abs(float(measured_thr) - float(threshold)) > 0.02:
+        text += " (the card has no figures at the run's threshold: read the interval with care)"
+    return cal, text

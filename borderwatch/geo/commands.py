@@ -56,8 +56,7 @@ def count(
     from rich.table import Table
 
     from borderwatch.cli_common import err_console, error, say
-    from borderwatch.errors import BorderwatchError
-    from borderwatch.geo.areas import GeoWarning
+    from borderwatch.errors import BorderwatchError, GeoWarning
     from borderwatch.geo.buckets import BUCKETS
     from borderwatch.geo.counts import count_run
 

@@ -30,12 +30,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from borderwatch.detector.taxonomy import ANY_VEHICLE, CLASSES
-from borderwatch.geo.areas import AreaSet, GeoWarning, _warn, load_areas
+from borderwatch.errors import GeoWarning, warn_geo
+from borderwatch.geo.areas import AreaSet, load_areas
 from borderwatch.geo.buckets import bucket_table, check_tz
 from borderwatch.geo.calibration import (
     DEFAULT_DRAWS,
     ClassCalibration,
+    card_calibration,
     interval,
     point_estimate,
     sample_true_counts,
@@ -44,8 +45,9 @@ from borderwatch.geo.coverage import footprint_coverage
 from borderwatch.geo.dedup import dedup_flags
 from borderwatch.geo.gazetteer import load_gazetteer
 from borderwatch.geo.geotag import frame_areas, geotag
-from borderwatch.geo.runio import find_card, read_run
+from borderwatch.geo.runio import kind_run, read_run
 from borderwatch.tables import COUNTS, GEOTAGGED
+from borderwatch.taxonomy import ANY_VEHICLE, CLASSES
 
 KEY = ["area", "area_parent", "bucket"]
 _CHUNK_CELLS = 4_000_000  # rows × draws sampled at once, to bound memory
@@ -130,11 +132,11 @@ def _count(run_dir, out, areas, name_field, parent_field, by, tz, geojson, dedup
     frames_ok = frames[ok].drop_duplicates("frame_id").reset_index(drop=True)
     ignored = int((~ok).sum())
     if ignored:
-        _warn(f"{ignored} frame(s) with status other than ok are left out of the counts")
+        warn_geo(f"{ignored} frame(s) with status other than ok are left out of the counts")
     known = detections["frame_id"].isin(frames_ok["frame_id"]).to_numpy()
     orphan = ~detections["frame_id"].isin(frames["frame_id"]).to_numpy()
     if orphan.any():
-        _warn(f"{int(orphan.sum())} detection(s) belong to frames missing from frames.parquet; left out")
+        warn_geo(f"{int(orphan.sum())} detection(s) belong to frames missing from frames.parquet; left out")
     det = detections[known].reset_index(drop=True)
 
     # times: the frame's capture time is authoritative; a detection's own is the fallback
@@ -145,7 +147,7 @@ def _count(run_dir, out, areas, name_field, parent_field, by, tz, geojson, dedup
     frames_ok = pd.concat([frames_ok, fbuckets], axis=1)
     no_time = frames_ok["bucket"].isna()
     if no_time.any():
-        _warn(f"{int(no_time.sum())} frame(s) have no capture time; their detections are geotagged but not counted")
+        warn_geo(f"{int(no_time.sum())} frame(s) have no capture time; their detections are geotagged but not counted")
     dbuckets = bucket_table(det_time.reset_index(drop=True), by, tz)
 
     tagged = geotag(det, frames_ok, aset, gaz)
@@ -153,10 +155,11 @@ def _count(run_dir, out, areas, name_field, parent_field, by, tz, geojson, dedup
     tagged["dedup_kept"] = dedup_flags(tagged, dbuckets["local_date"], aset.equal_area, dedup_iou, footprints)
     tagged = tagged[GEOTAGGED.column_names]
 
-    counts = _build_counts(tagged, dbuckets, frames_ok, aset, gaz, by, tz)
-    model_card = find_card(info, card, run_dir)
-    gsd = frames_ok["gsd_m"].dropna().median() if "gsd_m" in frames_ok.columns else None
-    counts = _calibrate(counts, model_card, None if gsd is None or pd.isna(gsd) else float(gsd), draws, seed)
+    counts, cards = _counts_per_kind(tagged, dbuckets, frames_ok, aset, gaz, by, tz, info, card, run_dir, draws, seed)
+    counts["bucket_by"] = by
+    counts["tz"] = tz
+    for c in ("frame_kind", "bucket_by", "tz", "calibration"):
+        counts[c] = counts[c].astype("string")
     counts = counts[COUNTS.column_names]
 
     summary = CountSummary(
@@ -171,7 +174,7 @@ def _count(run_dir, out, areas, name_field, parent_field, by, tz, geojson, dedup
         frames_used=int((~no_time).sum()),
         frames_ignored=ignored,
         frames_without_time=int(no_time.sum()),
-        card=model_card.name if model_card is not None else None,
+        card=_card_names(cards),
     )
     summary.paths = write_outputs(summary, frames_ok, gpkg=gpkg, geojson=geojson)
     return summary
@@ -337,12 +340,69 @@ def _build_counts(tagged, dbuckets, frames_ok, aset: AreaSet, gaz, by: str, tz: 
     return grid
 
 
-def _calibrate(grid: pd.DataFrame, card, gsd: float | None, draws: int, seed: int) -> pd.DataFrame:
-    if card is None or grid.empty:
+FRAME_KINDS = ("overhead", "photo")
+
+
+def _card_names(cards: dict[str, str | None]) -> str | None:
+    """One name when every kind used the same card, else 'overhead: A, photo: B' (None: no card)."""
+    names = {n for n in cards.values() if n}
+    if len(names) <= 1:
+        return next(iter(names), None)
+    return ", ".join(f"{kind}: {name or 'none'}" for kind, name in cards.items())
+
+
+def _kind_of(frames_ok) -> pd.Series:
+    kind = frames_ok["kind"].astype(object) if "kind" in frames_ok.columns else pd.Series("photo", index=frames_ok.index)
+    return kind.where(kind.isin(FRAME_KINDS), "photo")
+
+
+def _counts_per_kind(tagged, dbuckets, frames_ok, aset, gaz, by, tz, info, card, run_dir, draws, seed):
+    """COUNTS rows per kind of frame (photo and overhead counts are never added: a street photo and a
+    nadir raster see different things, with different models), each calibrated with the card of the
+    model that produced its detections at the scale and threshold it ran at."""
+    kinds = _kind_of(frames_ok)
+    det_kind = tagged["frame_id"].map(dict(zip(frames_ok["frame_id"], kinds, strict=True))).fillna("photo").to_numpy()
+    parts, cards = [], {}
+    for kind in FRAME_KINDS:
+        fm = (kinds == kind).to_numpy()
+        if not fm.any():
+            continue
+        dm = det_kind == kind
+        part = _build_counts(tagged[dm].reset_index(drop=True), dbuckets[dm].reset_index(drop=True),
+                             frames_ok[fm].reset_index(drop=True), aset, gaz, by, tz)
+        if part.empty:
+            continue
+        part["frame_kind"] = kind
+        run = kind_run(info, kind, card, run_dir)
+        gsd = run.gsd_m
+        if gsd is None and "gsd_m" in frames_ok.columns:
+            median = frames_ok.loc[fm, "gsd_m"].dropna().median()
+            gsd = None if pd.isna(median) else float(median)
+        cards[kind] = run.card.name if run.card is not None else None
+        parts.append(_calibrate(part, run.card, gsd, draws, seed, threshold=run.conf, kind=kind, model=run.model))
+    if not parts:
+        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in COUNTS.column_names})
+        return empty, cards
+    grid = pd.concat(parts, ignore_index=True)
+    grid = grid.sort_values(["area", "_parent_key", "bucket_start", "frame_kind", "_class_order"], kind="stable")
+    return grid.reset_index(drop=True), cards
+
+
+def _calibrate(grid: pd.DataFrame, card, gsd: float | None, draws: int, seed: int, *, threshold: float | None = None,
+               kind: str = "", model: str | None = None) -> pd.DataFrame:
+    if grid.empty:
         return grid
     cals: dict[str, ClassCalibration | None] = {}
+    notes: dict[str, str] = {}
     for cls in [*grid["vehicle_class"].dropna().unique()]:
-        cals[cls] = ClassCalibration.from_metrics(card.class_metrics(cls, gsd))
+        if cls == ANY_VEHICLE and card is not None and not any(ANY_VEHICLE in m.per_class for m in card.metrics):
+            cals[cls] = None
+            continue
+        cals[cls], notes[cls] = card_calibration(card, cls, gsd, threshold, kind, model)
+    if card is None:
+        grid = grid.copy()
+        grid["calibration"] = notes.get(next(iter(notes), ""), "not calibrated: no model card")
+        return grid
     cls_rows = grid["vehicle_class"].ne(ANY_VEHICLE).to_numpy()
     calibrated = np.array([cals.get(c) is not None for c in grid["vehicle_class"]])
     counts = grid["count"].to_numpy(dtype=np.int64)
@@ -355,7 +415,7 @@ def _calibrate(grid: pd.DataFrame, card, gsd: float | None, draws: int, seed: in
 
     # any_vehicle: its own card entry if there is one, else the sum of the class draws when every
     # class with detections is calibrated (a class nobody measured and nothing seen adds zero)
-    group = grid.groupby(["area", "_parent_key", "bucket"], sort=False).ngroup().to_numpy()
+    group = grid.groupby(["area", "_parent_key", "frame_kind", "bucket"], sort=False).ngroup().to_numpy()
     sample_rows = np.flatnonzero(calibrated & cls_rows)
     anyv_rows = np.flatnonzero(~cls_rows)
     anyv_direct = cals.get(ANY_VEHICLE) is not None
@@ -393,12 +453,23 @@ def _calibrate(grid: pd.DataFrame, card, gsd: float | None, draws: int, seed: in
     grid["calibrated_count"] = point
     grid["calibrated_low"] = low
     grid["calibrated_high"] = high
+    grid["calibration"] = _calibration_notes(grid, group, cls_rows, blocked, anyv_direct, notes, card)
     return grid
 
 
-def counts_frame_for_export(counts: pd.DataFrame) -> pd.DataFrame:
-    """counts with ``frame_ids`` as one ';'-joined string (CSV and GeoPackage have no lists)."""
-    out = counts.copy()
-    out["frame_ids"] = out["frame_ids"].map(lambda v: ";".join(v) if isinstance(v, (list, tuple, np.ndarray)) else v)
+def _calibration_notes(grid, group, cls_rows, blocked, anyv_direct, notes, card) -> list[str]:
+    """Per row: what its calibrated figures rest on, or why it has none."""
+    out = []
+    classes = grid["vehicle_class"].to_numpy()
+    calibrated = ~np.isnan(grid["calibrated_low"].to_numpy(dtype=float))
+    for r in range(len(grid)):
+        cls = classes[r]
+        if cls_rows[r] or anyv_direct:
+            out.append(notes.get(cls, "not calibrated"))
+        elif calibrated[r]:
+            out.append(f"sum of the calibrated classes (card {card.name})")
+        else:
+            missing = sorted({classes[k] for k in np.flatnonzero((group == group[r]) & blocked)})
+            out.append(f"not calibrated: {', '.join(missing)} detected here without figures on card {card.name}"
+                       if missing else "not calibrated")
     return out
-

@@ -29,6 +29,18 @@ def footprint_coverage(footprints, areas: AreaSet) -> pd.DataFrame:
     if footprints is None or len(footprints) == 0 or len(areas) == 0:
         return pd.DataFrame(columns=columns)
     fp = footprints[~(footprints.geometry.isna() | footprints.geometry.is_empty)]
+    # a footprint off the Earth (a run folder from before rasters refused them, or edited by hand)
+    # would make every area "imaged": it measures nothing
+    bounds = fp.geometry.bounds.to_numpy() if len(fp) else np.zeros((0, 4))
+    on_earth = np.isfinite(bounds).all(axis=1) & (np.abs(bounds[:, [1, 3]]) <= 90).all(axis=1) & (
+        np.abs(bounds[:, [0, 2]]) <= 180).all(axis=1)
+    if not on_earth.all():
+        from borderwatch.errors import warn_geo
+
+        bad = fp["frame_id"].to_numpy()[~on_earth]
+        warn_geo(f"{len(bad)} frame footprint(s) lie off the Earth or are not finite (e.g. frame {bad[0]}); left out "
+                 "of the coverage")
+        fp = fp[on_earth]
     if fp.empty:
         return pd.DataFrame(columns=columns)
     fp_geoms = np.asarray(fp.geometry.to_crs(areas.equal_area).values, dtype=object)

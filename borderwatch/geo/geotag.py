@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from borderwatch.geo.areas import AreaSet, _warn
+from borderwatch.errors import warn_geo
+from borderwatch.geo.areas import AreaSet
 from borderwatch.geo.gazetteer import Gazetteer, fold
 
 
@@ -139,7 +140,7 @@ def frame_areas(frames: pd.DataFrame, areas: AreaSet, gazetteer: Gazetteer) -> p
     for text in pd.unique(named.dropna()):
         resolved[text] = resolve_area_name(text, areas, gazetteer)
         if resolved[text] is None:
-            _warn(f"manifest area {text!r} is neither an area nor a gazetteer place of the area set; "
+            warn_geo(f"manifest area {text!r} is neither an area nor a gazetteer place of the area set; "
                   "its frames are placed by lon/lat when they have one")
     for i, text in enumerate(named.to_numpy()):
         ref = resolved.get(text) if isinstance(text, str) else None

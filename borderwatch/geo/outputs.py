@@ -11,9 +11,11 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from borderwatch.atomic import write_csv, write_parquet
+from borderwatch.atomic import write_csv
+from borderwatch.geoparquet import write_frame as write_parquet
 
 GPKG_NAME = "borderwatch.gpkg"
 LAYERS = ("detections", "areas", "footprints", "counts")
@@ -75,6 +77,13 @@ def _for_ogr(df):
     return out
 
 
+def counts_frame_for_export(counts: pd.DataFrame) -> pd.DataFrame:
+    """counts with ``frame_ids`` as one ';'-joined string (CSV and GeoPackage have no lists)."""
+    out = counts.copy()
+    out["frame_ids"] = out["frame_ids"].map(lambda v: ";".join(v) if isinstance(v, (list, tuple, np.ndarray)) else v)
+    return out
+
+
 def layer_frames(summary, frames_ok) -> dict:
     """The GeoDataFrames of the GeoPackage layers (EPSG:4326)."""
     import geopandas as gpd
@@ -99,8 +108,6 @@ def layer_frames(summary, frames_ok) -> dict:
 
 
 def write_outputs(summary, frames_ok, gpkg: bool = True, geojson: bool = False) -> dict[str, Path]:
-    from borderwatch.geo.counts import counts_frame_for_export
-
     out = Path(summary.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}

@@ -7,13 +7,13 @@ runs of photos only), times may be naive (taken as UTC), run.json may be missing
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from borderwatch.errors import InputError
-from borderwatch.geo.areas import _warn
+from borderwatch.errors import InputError, warn_geo
+from borderwatch.geoparquet import read_frame
 from borderwatch.tables import DETECTIONS, FRAMES, Table
 
 RUN_JSON = "run.json"
@@ -27,33 +27,13 @@ def _utc(series: pd.Series) -> pd.Series:
 
 def read_table(path: Path, spec: Table):
     """A run table as a GeoDataFrame in EPSG:4326 (geometry may be all null)."""
-    import geopandas as gpd
-    import pyarrow.parquet as pq
-    import shapely
-
     if not path.exists():
         raise InputError(f"{spec.name} not found (run `borderwatch detect` first)", path)
     try:
-        meta = pq.read_schema(path).metadata or {}
-        if b"geo" in meta:
-            df = gpd.read_parquet(path)
-        else:
-            raw = pd.read_parquet(path)
-            geoms = None
-            if "geometry" in raw.columns:
-                vals = raw["geometry"].to_numpy()
-                geoms = shapely.from_wkb(np.array([v if isinstance(v, (bytes, bytearray)) else None for v in vals], dtype=object))
-                raw = raw.drop(columns="geometry")
-            df = gpd.GeoDataFrame(raw, geometry=geoms if geoms is not None else [None] * len(raw), crs="EPSG:4326")
-    except InputError:
-        raise
+        df = read_frame(path)
     except Exception as exc:
         raise InputError(f"cannot read {spec.name}: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}", path) from exc
     spec.validate(df, str(path))
-    if df.crs is None:
-        df = df.set_crs("EPSG:4326")
-    elif df.crs.to_epsg() != 4326:
-        df = df.to_crs("EPSG:4326")
     if "captured_at" in df.columns:
         df["captured_at"] = _utc(df["captured_at"])
     return df
@@ -73,12 +53,12 @@ def read_run(run_dir: str | Path):
 def read_run_json(run_dir: Path) -> dict:
     path = Path(run_dir) / RUN_JSON
     if not path.exists():
-        _warn(f"{path}: missing; the detection run may be unfinished (counting the tables as they are)")
+        warn_geo(f"{path}: missing; the detection run may be unfinished (counting the tables as they are)")
         return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        _warn(f"{path}: unreadable ({exc}); no model card will be found from it")
+        warn_geo(f"{path}: unreadable ({exc}); no model card will be found from it")
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -125,7 +105,7 @@ def find_card(info: dict, card=None, run_dir: Path | None = None):
     try:
         cards = [entry.card for entry in iter_cards()]
     except InputError as exc:
-        _warn(f"model cards unreadable: {exc}")
+        warn_geo(f"model cards unreadable: {exc}")
         return None
     for e in entries:
         sha = e.get("sha256")
@@ -140,3 +120,53 @@ def find_card(info: dict, card=None, run_dir: Path | None = None):
             if match is not None:
                 return match
     return None
+
+
+@dataclass(frozen=True)
+class KindRun:
+    """What detected the frames of one kind (photo or overhead): model name, its card, the score
+    threshold and the model-input GSD it ran at (None when run.json does not say)."""
+
+    model: str | None
+    card: object | None
+    conf: float | None
+    gsd_m: float | None
+
+
+def _float(value) -> float | None:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return f if f == f else None
+
+
+def _kind_section(info: dict, kind: str) -> dict:
+    """The part of run.json about one kind of frame: the RunManifest's per-kind entry, the merged
+    run's per-kind run.json (two models), or the whole run (one model for every frame)."""
+    for key in ("kinds", "per_kind"):
+        section = info.get(key)
+        if isinstance(section, dict) and isinstance(section.get(kind), dict):
+            return section[kind]
+    models = info.get("models")
+    if isinstance(models, dict) and isinstance(models.get(kind), dict):
+        return {**info, "model": models[kind], "models": None}
+    return info
+
+
+def kind_run(info: dict, kind: str, card=None, run_dir: Path | None = None) -> KindRun:
+    """The model, card, threshold and GSD the frames of ``kind`` were detected with (see ``_kind_section``)."""
+    section = _kind_section(info, kind)
+    model = section.get("model")
+    name = model.get("name") if isinstance(model, dict) else (model if isinstance(model, str) else None)
+    found = find_card(section, card, run_dir)
+    config = section.get("config") if isinstance(section.get("config"), dict) else {}
+    slicing = config.get("slicing") if isinstance(config.get("slicing"), dict) else {}
+    conf = _float(section.get("conf")) or _float(slicing.get("conf"))
+    gsd = _float(section.get("gsd_m")) or _float(section.get("model_gsd_m"))
+    inference = getattr(found, "inference", None)
+    if gsd is None and inference is not None:
+        gsd = _float(getattr(inference, "gsd_m", None))
+    if conf is None and inference is not None:
+        conf = _float(getattr(inference, "conf", None))
+    return KindRun(name, found, conf, gsd)

@@ -38,7 +38,9 @@ def infer_bucket(counts: pd.DataFrame | None) -> str:
     """day, week or month from the bucket labels counting wrote (2025-09-15, 2025-W38, 2025-09)."""
     if counts is None or counts.empty:
         return "day"
-    label = str(counts["bucket"].iloc[0])
+    if "bucket_by" in counts.columns and counts["bucket_by"].notna().any():
+        return str(counts["bucket_by"].dropna().iloc[0])  # recorded by `count`
+    label = str(counts["bucket"].iloc[0])  # run folders counted before the column existed
     if "W" in label:
         return "week"
     return "month" if len(label) == 7 else "day"
@@ -47,6 +49,8 @@ def infer_bucket(counts: pd.DataFrame | None) -> str:
 def display_zone(tz: str | None, counts: pd.DataFrame | None) -> tuple[tzinfo, str]:
     """The zone capture times are shown in: the counts' zone when given, else the fixed offset
     their buckets start at (buckets begin at local midnight), else UTC."""
+    if not tz and counts is not None and "tz" in counts.columns and counts["tz"].notna().any():
+        tz = str(counts["tz"].dropna().iloc[0])  # recorded by `count`
     if tz:
         return ZoneInfo(tz), tz
     if counts is not None and len(counts):
@@ -118,8 +122,29 @@ def _evidence_ids(run: RunTables, claims: pd.DataFrame, per_frame: dict[str, pd.
     return chosen[:MAX_THUMBNAILS]
 
 
+OUTSIDE_INPUTS = "outside the run's inputs (as run.json records them); not read"
+
+
+def _source_allowed(run: RunTables):
+    """Which source files the report may read: those under the inputs run.json records.
+
+    A run folder can come from someone else; its frames table may name any file on this machine
+    (``~/.ssh/id_rsa``, a private photo), and the report would embed it. With no inputs recorded,
+    nothing is read.
+    """
+    from borderwatch.safe_read import input_roots, inside_roots
+
+    info = run.run_info if isinstance(getattr(run, "run_info", None), dict) else {}
+    named = [str(i) for i in info.get("inputs") or [] if isinstance(i, str)]
+    config = info.get("config") if isinstance(info.get("config"), dict) else {}
+    named += [str(m) for m in config.get("manifests") or [] if isinstance(m, str)]
+    roots = input_roots(named)
+    return lambda path: inside_roots(path, roots)
+
+
 def _evidence(run: RunTables, ids: list[str], per_frame: dict[str, pd.DataFrame], quiet: bool) -> dict[str, H.Evidence]:
     frame_areas = _frame_areas(run)
+    allowed = _source_allowed(run)
     from borderwatch.cli_common import track
     from borderwatch.report.thumbnails import frame_thumbnail
 
@@ -140,6 +165,10 @@ def _evidence(run: RunTables, ids: list[str], per_frame: dict[str, pd.DataFrame]
             area = frame_areas.get(fid)
         ev = H.Evidence(fid, str(frame["source_path"]), frame.get("captured_at"), area, str(frame.get("kind") or ""),
                         len(dets), None)
+        if not allowed(ev.source_path):
+            ev.error = OUTSIDE_INPUTS
+            out[fid] = ev
+            continue
         try:
             thumb = frame_thumbnail(frame, dets)
             ev.figure = H.Picture(thumb.png, thumb.width, thumb.height, f"detections in {Path(ev.source_path).name}")
@@ -149,29 +178,67 @@ def _evidence(run: RunTables, ids: list[str], per_frame: dict[str, pd.DataFrame]
     return out
 
 
+NO_TIME = ("no frame has a capture time: give captured_at in a manifest, or use files with EXIF DateTimeOriginal "
+           "or TIFF DateTime tags, and run again")
+NO_AREA = ("no frame lies in an area: give --areas (areas: in the config) covering the imagery, an area in the "
+           "manifest, or a lon/lat inside a gazetteer city (`borderwatch areas` lists them), and run again")
+
+
+def _why_no_counts(run: RunTables, frame_ids: set[str]) -> str | None:
+    """Why frames of an area gave no count rows: no capture time, or counting has not run."""
+    frames = run.ok_frames[run.ok_frames["frame_id"].astype(str).isin(frame_ids)]
+    if len(frames) and frames["captured_at"].isna().all():
+        return NO_TIME
+    if run.counts is None:
+        return "counting has not run on this folder (`borderwatch count RUN`)"
+    return None
+
+
+def why_no_areas(run: RunTables) -> str:
+    """Why the report has no area to show, with the fix."""
+    ok = run.ok_frames
+    if ok.empty:
+        return "no frame was read (see Frame failures)"
+    if ok["captured_at"].isna().all():
+        return NO_TIME + "; " + NO_AREA
+    return NO_AREA
+
+
 def _area_polygons(run: RunTables, names: list[str]):
-    """Area polygons from the run's GeoPackage, else from the gazetteer for the names it knows."""
+    """(polygons, where they come from): the areas the run was counted with (its GeoPackage: the
+    boundaries given to `count --areas`, or the gazetteer's urban cores), else the gazetteer's discs."""
     if run.areas is not None and not run.areas.empty:
-        return run.areas
+        source = "gazetteer urban core" if _gazetteer_cores(run) else "boundaries given to count"
+        return run.areas, source
     try:
         from borderwatch.geo.gazetteer import default_areas, load_gazetteer
 
         gaz = load_gazetteer()
         known = [n for n in names if n in gaz]
-        return default_areas(gaz, known) if known else None
+        return (default_areas(gaz, known), "gazetteer urban core, not a boundary") if known else (None, None)
     except Exception:  # the gazetteer is a convenience here; the report works without polygons
-        return None
+        return None, None
+
+
+def _gazetteer_cores(run: RunTables) -> bool:
+    """True when the run was counted without an areas file: the gazetteer's cores carry a province."""
+    return "province" in run.areas.columns
 
 
 def _area_sections(run: RunTables, claims: pd.DataFrame, evidence: dict[str, H.Evidence], by: str,
-                   per_frame: dict[str, pd.DataFrame], figures: list) -> tuple[list[H.AreaSection], list]:
+                   per_frame: dict[str, pd.DataFrame], figures: list,
+                   notes: list[str] | None = None, stamp: str | None = None) -> tuple[list[H.AreaSection], list]:
     import geopandas as gpd
 
+    from borderwatch.claims.rules import SiteIndex
     from borderwatch.report.charts import area_chart, claim_marks
     from borderwatch.report.maps import area_map
+    from borderwatch.report.thumbnails import is_raster
 
+    allowed = _source_allowed(run)
     names = run.area_names()
-    polygons = _area_polygons(run, names)
+    polygons, area_source = _area_polygons(run, names)
+    sites = SiteIndex(run.frames)
     located = run.located_detections()
     frames = run.frames
     geo_frames = frames[frames.geometry.notna()] if isinstance(frames, gpd.GeoDataFrame) else frames.iloc[0:0]
@@ -210,11 +277,17 @@ def _area_sections(run: RunTables, claims: pd.DataFrame, evidence: dict[str, H.E
             if "dedup_kept" in kept.columns:
                 kept = kept[kept["dedup_kept"].fillna(True).astype(bool)]
             det_geo = kept[kept.geometry.notna()]
-        map_fig = area_map(name, geom, feet, det_geo) if (feet is not None and len(feet)) or (
-            det_geo is not None and len(det_geo)) else None
+        rasters = []
+        if feet is not None and len(feet):
+            chosen = geo_frames.loc[feet.index]
+            rasters = [str(p) for p, crs in zip(chosen["source_path"], chosen["crs"], strict=True)
+                       if is_raster(Path(str(p)), crs) and allowed(str(p))]
+        map_fig = area_map(name, geom, feet, det_geo, imagery=rasters, area_source=area_source, notes=notes,
+                           stamp=stamp) if (
+            feet is not None and len(feet)) or (det_geo is not None and len(det_geo)) else None
         area_claims = claims[claims["place"] == name] if not claims.empty else pd.DataFrame()
         marks = claim_marks(area_claims, numbers) if len(area_claims) else []
-        chart_fig, unplaced = area_chart(name, area_counts, marks, by)
+        chart_fig, unplaced = area_chart(name, area_counts, marks, by, sites, stamp=stamp)
         if map_fig is not None:
             figures.append((f"{name}: map", map_fig))
         if chart_fig is not None:
@@ -246,10 +319,13 @@ def _area_sections(run: RunTables, claims: pd.DataFrame, evidence: dict[str, H.E
             stats.append(("claims", str(len(area_claims))))
         if n_frames:
             covered.append((name, f"{n_frames} frame{'s' if n_frames != 1 else ''}, {len(kept_dets):,} vehicles"))
+        why = None
+        if chart_fig is None and frame_ids:
+            why = _why_no_counts(run, frame_ids)
         sections.append(H.AreaSection(
             name=name, parent=parent, country=country, stats=stats,
             map_fig=_figure(map_fig, f"map of {name}"), chart_fig=_figure(chart_fig, f"counts over time in {name}"),
-            unplaced_claims=unplaced, counts=area_counts, photos=photos,
+            unplaced_claims=unplaced, counts=area_counts, photos=photos, why_no_chart=why,
         ))
     # Areas with imagery first, then areas only named by claims.
     sections.sort(key=lambda s: (s.stats[0][1] == "0", s.name))
@@ -280,11 +356,46 @@ def _files(run_dir: Path, report_dir: Path, pdf: Path | None, map_html: Path | N
     return entries
 
 
+DEFAULT_TITLE = "borderwatch report"
+# printed on every map and chart of a demo, so a figure copied out of the report keeps its caveat
+DEMO_STAMP = "DEMO: sample imagery placed here on invented dates; not an observation of this place"
+
+
+def read_label(run_dir: Path, notes: list[str] | None = None) -> T.RunLabel:
+    """The run folder's label (``tables.RUN_LABEL``): demo or not, title, notice. Absent: an unlabelled run."""
+    import json
+
+    from pydantic import ValidationError
+
+    path = Path(run_dir) / T.RUN_LABEL
+    if not path.exists():
+        return T.RunLabel()
+    try:
+        return T.RunLabel.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, ValidationError) as exc:
+        if notes is not None:
+            notes.append(f"{path}: unreadable label ({one_line(exc)})")
+        # a damaged label of a demo must still not let placed imagery pass for a real observation
+        return T.RunLabel(demo=True, notice="This run's label is unreadable: it may be a demo on placed sample imagery.")
+
+
+def _labelled(run_dir: Path, title: str | None, notice: str | None, notes: list[str]) -> tuple[str, str | None, bool]:
+    """Title, notice and demo flag of the page: the caller's, else the run's label; a demo's notice always shows."""
+    label = read_label(run_dir, notes)
+    if title in (None, DEFAULT_TITLE) and label.title:
+        title = label.title
+    if label.notice and (label.demo or not notice) and label.notice not in (notice or ""):
+        notice = f"{label.notice} {notice}" if notice else label.notice
+    elif label.demo and not notice:
+        notice = "DEMO. This run is a demo on sample imagery placed in invented places and dates."
+    return title or DEFAULT_TITLE, notice, label.demo
+
+
 def build_report(
     run_dir: str | Path,
     report_dir: str | Path | None = None,
     *,
-    title: str = "borderwatch report",
+    title: str | None = None,
     notice: str | None = None,
     pdf: bool = False,
     interactive_map: bool = False,
@@ -299,6 +410,8 @@ def build_report(
     report_dir = Path(report_dir) if report_dir is not None else run_dir / "report"
     run = load_run(run_dir)
     notes = list(run.problems)
+    title, notice, demo = _labelled(run_dir, title, notice, notes)
+    stamp = DEMO_STAMP if demo else None
     by = infer_bucket(run.counts)
     claims = _numbered_claims(run)
     located = run.located_detections()
@@ -306,7 +419,7 @@ def build_report(
     evidence = _evidence(run, _evidence_ids(run, claims, per_frame), per_frame, quiet)
     notes += [f"{e.source_path}: no thumbnail: {e.error}" for e in evidence.values() if e.error]
     figures: list = []
-    sections, covered = _area_sections(run, claims, evidence, by, per_frame, figures)
+    sections, covered = _area_sections(run, claims, evidence, by, per_frame, figures, notes, stamp)
     status = {str(k): int(v) for k, v in run.frames["status"].value_counts().items()}
     n_articles = claims["source_file"].nunique() if not claims.empty and "source_file" in claims else 0
 
@@ -328,6 +441,8 @@ def build_report(
     from borderwatch.report.charts import class_bars_svg
 
     page.class_bars = class_bars_svg(page.per_class)
+    if not sections:
+        page.why_no_areas = why_no_areas(run)
     page.zone, page.zone_label = display_zone(tz, run.counts)
     if pdf:
         from borderwatch.report.pdf import write_pdf

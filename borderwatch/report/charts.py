@@ -17,6 +17,7 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from borderwatch.report.tables import CLASS_COLOURS, VERDICT_COLOURS, VERDICTS
 
@@ -145,8 +146,39 @@ def _draw_claim(ax, mark: ClaimMark, ymax: float) -> None:
         ax.annotate(f"{label} {mark.kind}", (xm, 0), xytext=(4, 8), textcoords="offset points", **text_kw)
 
 
-def area_chart(area: str, counts: pd.DataFrame, marks: list[ClaimMark], by: str = "day") -> tuple[Figure | None, list[int]]:
+def _is_coverage(rows: pd.DataFrame) -> np.ndarray:
+    km2 = pd.to_numeric(rows["imaged_km2"], errors="coerce") if "imaged_km2" in rows else pd.Series(np.nan, index=rows.index)
+    return (km2 > 0).fillna(False).to_numpy(dtype=bool)
+
+
+def _same_site_steps(rows: pd.DataFrame, sites) -> list[tuple[int, int]]:
+    """Index pairs (i, j) of consecutive observations of the same kind that view the same site."""
+    if sites is None or len(rows) < 2 or "frame_ids" not in rows:
+        return []
+    cov = _is_coverage(rows)
+    ids = list(rows["frame_ids"])
+    steps = []
+    for kind in (True, False):
+        order = [k for k in range(len(rows)) if cov[k] == kind]
+        for i, j in zip(order, order[1:], strict=False):
+            if sites.same_views(ids[i], ids[j]):
+                steps.append((i, j))
+    return steps
+
+
+def _all_steps(counts: pd.DataFrame, sites):
+    if counts is None or counts.empty:
+        return
+    for _, rows in counts.groupby("vehicle_class"):
+        yield from _same_site_steps(rows.sort_values("mid").reset_index(drop=True), sites)
+
+
+def area_chart(area: str, counts: pd.DataFrame, marks: list[ClaimMark], by: str = "day",
+               sites=None, stamp: str | None = None) -> tuple[Figure | None, list[int]]:
     """Small multiples, one panel per class that has counts or a claim.
+
+    ``sites`` (``claims.rules.SiteIndex``) says which observations view the same site; only those are
+    joined by a line.
 
     Returns the figure (None when there is nothing to draw) and the numbers of the claims that lie
     too far from any imagery to share its time axis (the page lists them instead).
@@ -191,13 +223,22 @@ def area_chart(area: str, counts: pd.DataFrame, marks: list[ClaimMark], by: str 
     for index, cls in enumerate(classes):
         ax = axes[index // ncols][index % ncols]
         colour = CLASS_COLOURS.get(cls, "#444")
-        rows = counts[counts["vehicle_class"] == cls].sort_values("mid") if not counts.empty else counts
+        rows = (counts[counts["vehicle_class"] == cls].sort_values("mid").reset_index(drop=True)
+                if not counts.empty else counts)
         ymax = 1.0
         if len(rows):
             x = [t.tz_convert(None).to_pydatetime() for t in rows["mid"]]
             y = rows["count"].astype(float).to_numpy()
             ymax = max(ymax, float(np.nanmax(y)))
-            ax.plot(x, y, color=colour, marker="o", markersize=5, linewidth=1.6, zorder=3, label="counted")
+            photo = ~_is_coverage(rows)
+            # Points only: a line would claim the observations are of one place over time. Lines join
+            # consecutive views of the same site (same footprint or camera position) alone.
+            for mask, marker, face in ((~photo, "o", colour), (photo, "s", "white")):
+                if mask.any():
+                    ax.plot(np.array(x, dtype=object)[mask], y[mask], linestyle="none", marker=marker, markersize=5.5,
+                            color=colour, markerfacecolor=face, markeredgewidth=1.4, zorder=3)
+            for i, j in _same_site_steps(rows, sites):
+                ax.plot([x[i], x[j]], [y[i], y[j]], color=colour, linewidth=1.4, zorder=2)
             if "calibrated_low" in rows and rows["calibrated_low"].notna().any():
                 lo = rows["calibrated_low"].astype(float).to_numpy()
                 hi = rows["calibrated_high"].astype(float).to_numpy()
@@ -218,6 +259,7 @@ def area_chart(area: str, counts: pd.DataFrame, marks: list[ClaimMark], by: str 
         for m in cls_marks:
             _draw_claim(ax, m, top)
         ax.set_ylim(0, top)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=2))  # vehicles come whole
         ax.set_xlim(*xlim)
         ax.set_title(cls.replace("_", " "), loc="left", fontsize=10, color=colour, fontweight="bold")
         ax.set_ylabel("vehicles per " + by, fontsize=8)
@@ -232,11 +274,16 @@ def area_chart(area: str, counts: pd.DataFrame, marks: list[ClaimMark], by: str 
     for index in range(len(classes), nrows * ncols):
         axes[index // ncols][index % ncols].set_visible(False)
 
-    handles = [Line2D([], [], color="#555", marker="o", label="counted (bar: calibrated 90% interval)")]
+    handles = [Line2D([], [], color="#555", marker="o", linestyle="none", label="overhead count (bar: calibrated 90% interval)"),
+               Line2D([], [], color="#555", marker="s", markerfacecolor="white", linestyle="none", label="photos (no ground area)")]
+    if any(True for _ in _all_steps(counts, sites)):
+        handles.append(Line2D([], [], color="#555", label="same site, next bucket"))
     used = {m.verdict for m in placed}
     handles += [Patch(color=VERDICT_COLOURS[v], label=f"claim: {v.replace('_', ' ')}") for v in VERDICTS if v in used]
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8, frameon=False)
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 2 * ncols), fontsize=8, frameon=False)
     fig.suptitle(f"{area}: vehicles over time", x=0.01, ha="left", fontsize=11)
+    if stamp:
+        fig.supxlabel(stamp, fontsize=7, color="#8a6100", fontweight="bold")  # laid out with the panels
     return fig, sorted(unplaced)
 
 

@@ -174,6 +174,7 @@ class AreaSection:
     unplaced_claims: list[int]
     counts: pd.DataFrame
     photos: list[dict]  # source_path, captured_at, n_detections, frame_id, has_thumb
+    why_no_chart: str | None = None  # said in place of the chart when there is none
 
 
 @dataclass
@@ -212,6 +213,7 @@ class PageData:
     by: str = "day"
     zone: tzinfo | None = None  # capture times are shown in this zone (the counts' zone)
     zone_label: str = "UTC"
+    why_no_areas: str | None = None  # said in place of the area sections when there are none
 
     def time(self, value) -> str:
         return fmt_time(value, self.zone, self.zone_label)
@@ -337,13 +339,25 @@ def _evidence_links(frame_ids, page: PageData, limit: int = 6) -> str:
 def _observed(row) -> str:
     if _missing(row.get("observed")):
         return '<span class="muted">—</span>'
-    parts = [f"<b>{fmt_num(row.get('observed'))}</b>"]
+    share = str(row.get("kind") or "") == "proportion"
+    parts = [f"<b>{fmt_percent(row.get('observed')) if share else fmt_num(row.get('observed'))}</b>"]
     cal = row.get("observed_calibrated")
     lo, hi = row.get("observed_low"), row.get("observed_high")
     if not _missing(cal):
         parts.append(f"<div class=src>calibrated {fmt_num(cal)}</div>")
     if not _missing(lo) and not _missing(hi) and float(lo) != float(hi):  # equal ends: no calibration
-        parts.append(f"<div class=src>90%: {fmt_num(lo)}–{fmt_num(hi)}</div>")
+        kind = str(row.get("kind") or "")
+        if kind == "proportion":
+            text = f"{fmt_percent(lo)}–{fmt_percent(hi)}"
+        elif kind == "trend":
+            text = f"rate ratio {fmt_num(lo)}–{fmt_num(hi)}"
+        else:
+            text = fmt_interval(lo, hi)
+        parts.append(f"<div class=src>90%: {text}</div>")
+    if not _missing(row.get("evidence")) and str(row.get("evidence")) != "none":
+        parts.append(f"<div class=src>evidence: {esc(str(row.get('evidence')).replace('_', ' '))}</div>")
+    if not _missing(row.get("calibration")):
+        parts.append(f"<div class=src>{esc(row.get('calibration'))}</div>")
     n = row.get("n_frames")
     dates = row.get("dates")
     if not _missing(n) and int(n):
@@ -357,11 +371,10 @@ def _observed(row) -> str:
 
 
 def fmt_percent(fraction) -> str:
-    """A fraction as a percentage with two significant digits (0.037%, 4.2%, 100%)."""
-    value = float(fraction) * 100
-    if value == 0:
-        return "0%"
-    return f"{value:.0f}%" if value >= 10 else f"{value:.2g}%"
+    """A fraction as a percentage, written as the verdicts write it (``claims.stats.percent``)."""
+    from borderwatch.claims.stats import percent
+
+    return percent(fraction)
 
 
 def _claims_table(page: PageData) -> str:
@@ -405,28 +418,57 @@ config (or a claims JSON under <code>claims:</code>) and run again.</p></section
 def _counts_table(counts: pd.DataFrame) -> str:
     if counts is None or counts.empty:
         return ""
-    counts = counts.sort_values(["bucket_start", "vehicle_class"])
+    sort = [c for c in ("bucket_start", "frame_kind", "vehicle_class") if c in counts.columns]
+    counts = counts.sort_values(sort)
+    dash = '<span class="muted">—</span>'
     rows = []
     for _, r in counts.iterrows():
-        cal = ""
-        if not _missing(r.get("calibrated_count")):
-            cal = fmt_num(r.get("calibrated_count"))
-            if not _missing(r.get("calibrated_low")):
-                cal += f" <span class=muted>({fmt_num(r.get('calibrated_low'))}–{fmt_num(r.get('calibrated_high'))})</span>"
+        km2 = r.get("imaged_km2")
+        ground = not _missing(km2) and float(km2) > 0  # photos have no ground area: no density, no coverage
+        if not _missing(r.get("calibrated_low")) and not _missing(r.get("calibrated_high")):
+            interval = fmt_interval(r.get("calibrated_low"), r.get("calibrated_high"))
+            cal = f"{fmt_num(r.get('calibrated_count'))} <span class=muted>({interval})</span>"
+        else:
+            why = r.get("calibration")
+            cal = f'<span class="muted" title="{esc(why)}">{esc(_short_why(why))}</span>' if not _missing(why) else dash
+        kind = r.get("frame_kind")
+        kind = "overhead" if _missing(kind) and ground else ("photo" if _missing(kind) else str(kind))
         cov = r.get("coverage_fraction")
         rows.append(
-            f"<tr><td>{esc(r.get('bucket'))}</td><td>{class_chip(str(r.get('vehicle_class')))}</td>"
+            f"<tr><td>{esc(r.get('bucket'))}</td><td>{esc(kind)}</td><td>{class_chip(str(r.get('vehicle_class')))}</td>"
             f"<td class=num>{fmt_num(r.get('count'))}</td><td class=num>{fmt_num(r.get('raw_count'))}</td>"
-            f"<td class=num>{cal}</td><td class=num>{fmt_num(r.get('density_per_km2'))}</td>"
-            f"<td class=num>{fmt_num(r.get('imaged_km2'))}</td>"
-            f"<td class=num>{'' if _missing(cov) else fmt_percent(cov)}</td>"
+            f"<td class=num>{cal}</td>"
+            f"<td class=num>{fmt_num(r.get('density_per_km2')) if ground else dash}</td>"
+            f"<td class=num>{fmt_num(km2) if ground else dash}</td>"
+            f"<td class=num>{fmt_percent(cov) if ground and not _missing(cov) else dash}</td>"
             f"<td class=num>{fmt_num(r.get('n_frames'))}</td></tr>"
         )
+    notes = sorted({str(v) for v in counts.get("calibration", pd.Series(dtype=object)).dropna() if str(v)})
+    note_html = ("<ul class=src>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>") if notes else ""
     open_attr = " open" if len(rows) <= 12 else ""
     return f"""<details{open_attr}><summary>Counts table ({len(rows)} rows)</summary>
-<table><thead><tr><th>Bucket</th><th>Class</th><th>Count</th><th>Raw</th><th>Calibrated (90%)</th>
+<table><thead><tr><th>Bucket</th><th>Frames of</th><th>Class</th><th>Count</th><th>Raw</th><th>Calibrated (90%)</th>
 <th>per km²</th><th>km² imaged</th><th>Coverage</th><th>Frames</th></tr></thead><tbody>{''.join(rows)}</tbody></table>
+<div class=src>What the calibration rests on:</div>{note_html or '<div class=src>no calibration recorded</div>'}
+<p class=src>Photo rows have no ground area: no density or coverage (—). Photos and overhead imagery are counted
+apart and never added.</p>
 </details>"""
+
+
+def _short_why(text) -> str:
+    """The reason a row is not calibrated, short enough for a table cell (the full text is its tooltip)."""
+    text = str(text)
+    text = text.split(":", 1)[1].strip() if text.lower().startswith("not calibrated") and ":" in text else text
+    return text if len(text) <= 48 else text[:47] + "…"
+
+
+def fmt_interval(low, high) -> str:
+    """A 90% interval of counts: whole vehicles, 'a–b', or '≥ a' when open above."""
+    if _missing(low) or _missing(high):
+        return ""
+    if math.isinf(float(high)):
+        return f"≥ {fmt_num(round(float(low)))}"
+    return f"{fmt_num(round(float(low)))}–{fmt_num(round(float(high)))}"
 
 
 def _area_section(area: AreaSection, page: PageData) -> str:
@@ -447,6 +489,8 @@ def _area_section(area: AreaSection, page: PageData) -> str:
                      f"by the manifest or EXIF GPS)</span></p><ul>{''.join(items)}</ul>")
     if area.chart_fig is not None:
         parts.append(area.chart_fig.img())
+    elif area.why_no_chart:
+        parts.append(f"<p class=muted>No counts over time: {esc(area.why_no_chart)}</p>")
     if area.unplaced_claims:
         links = ", ".join(f'<a href="#claim-{n}">#{n}</a>' for n in area.unplaced_claims)
         parts.append(f"<p class=muted>Claims not drawn on the time axis (undated or far from any imagery): {links}</p>")
@@ -510,7 +554,8 @@ def render_page(page: PageData) -> str:
     if page.notes:
         notes = ("<section id=notes><h2>Notes</h2><ul>" + "".join(f"<li>{esc(n)}</li>" for n in page.notes)
                  + "</ul></section>")
-    areas = "".join(_area_section(a, page) for a in page.areas) or "<p class=muted>No areas to show.</p>"
+    areas = "".join(_area_section(a, page) for a in page.areas) or (
+        f"<p class=muted>No areas to show: {esc(page.why_no_areas or 'no frame lies in an area')}</p>")
     nav_items = [("summary", "Summary"), ("claims", "Claims"), ("areas", "Areas"), ("evidence", "Evidence"),
                  ("failures", "Failures"), ("files", "Data files")]
     nav = "".join(f'<a href="#{k}">{v}</a>' for k, v in nav_items)

@@ -2,7 +2,7 @@
 
 Each map shows the area polygon, the footprints of the imagery that covered it, and the detections
 coloured by class. When the imagery covers a small part of the area a second panel zooms onto it,
-where the vehicles' boxes are visible.
+drawn over the imagery itself (the raster's window, read at thumbnail size) with the vehicles' boxes.
 """
 
 from __future__ import annotations
@@ -54,11 +54,69 @@ def _frame(ax, bounds, pad_fraction: float = 0.06) -> tuple[float, float, float,
     return cx - half, cx + half, cy - half, cy + half
 
 
-def area_map(name: str, area_geom, footprints, detections) -> Figure | None:
+IMAGERY_PX = 900  # the imagery under a map panel is read and resampled to at most this many pixels a side
+
+
+def draw_imagery(ax, paths, map_crs, limits, max_px: int = IMAGERY_PX) -> list[str]:
+    """Draw the rasters under a map panel: only the window inside the panel's limits is read, at
+    thumbnail size (decimated by GDAL, overviews when the file has them), then warped to the map's
+    CRS. Returns one line per raster that could not be drawn (the map goes on without it)."""
+    import numpy as np
+    import rasterio
+    from affine import Affine
+    from rasterio.enums import Resampling
+    from rasterio.transform import from_bounds as transform_from_bounds
+    from rasterio.warp import reproject, transform_bounds
+    from rasterio.windows import Window, from_bounds
+
+    from borderwatch.report.thumbnails import stretch
+
+    x0, x1, y0, y1 = limits
+    side = max(x1 - x0, y1 - y0)
+    width = height = max_px
+    dst_transform = transform_from_bounds(x0, y0, x0 + side, y0 + side, width, height)
+    problems = []
+    for path in paths:
+        try:
+            with rasterio.open(path) as src:
+                if src.crs is None:
+                    continue
+                left, bottom, right, top = transform_bounds(map_crs, src.crs, x0, y0, x0 + side, y0 + side)
+                win = from_bounds(left, bottom, right, top, src.transform).intersection(
+                    Window(0, 0, src.width, src.height))
+                if win.width < 1 or win.height < 1:
+                    continue
+                scale = max(win.width, win.height) / max_px
+                out_w, out_h = max(1, int(win.width / max(scale, 1))), max(1, int(win.height / max(scale, 1)))
+                bands = [1, 2, 3] if src.count >= 3 else [1]
+                data = src.read(bands, window=win, out_shape=(len(bands), out_h, out_w), resampling=Resampling.average)
+                mask = src.dataset_mask(window=win, out_shape=(out_h, out_w)) > 0
+                src_transform = src.window_transform(win) @ Affine.scale(win.width / out_w, win.height / out_h)
+                src_crs = src.crs
+            rgb = np.stack([stretch(b, mask) for b in data])
+            if rgb.shape[0] == 1:
+                rgb = np.repeat(rgb, 3, axis=0)
+            rgba = np.concatenate([rgb, (mask * 255).astype(np.uint8)[None]], axis=0)
+            dst = np.zeros((4, height, width), dtype=np.uint8)
+            for b in range(4):
+                reproject(rgba[b], dst[b], src_transform=src_transform, src_crs=src_crs, dst_transform=dst_transform,
+                          dst_crs=map_crs, resampling=Resampling.nearest)
+            ax.imshow(np.moveaxis(dst, 0, -1), extent=(x0, x0 + side, y0, y0 + side), origin="upper", zorder=0.5,
+                      interpolation="bilinear")
+        except Exception as exc:  # noqa: BLE001 - a raster that moved or broke costs its picture only
+            problems.append(f"{path}: not drawn under the map: {' '.join(str(exc).split())[:160]}")
+    return problems
+
+
+def area_map(name: str, area_geom, footprints, detections, imagery=None, area_source: str | None = None,
+             notes: list[str] | None = None, stamp: str | None = None) -> Figure | None:
     """A figure for one area, or None when there is nothing with a position to draw.
 
     ``area_geom`` is a shapely geometry in EPSG:4326 (or None); ``footprints`` a GeoSeries of frame
     footprints and ``detections`` a GeoDataFrame with ``vehicle_class``, both in EPSG:4326.
+    ``imagery``: raster paths drawn under the zoomed panel (or the only one), read by window at
+    thumbnail size. ``area_source`` says where the polygon comes from (legend text). Rasters that
+    cannot be drawn are said in ``notes``.
     """
     import geopandas as gpd
 
@@ -101,22 +159,30 @@ def area_map(name: str, area_geom, footprints, detections) -> Figure | None:
     if has_dets:
         classes_seen = sorted(set(dets_g["vehicle_class"].astype(str)))
 
+    drawn_problems: list[str] = []
     for index, ax in enumerate(axes):
         zoomed = index == 1
+        over_imagery = bool(imagery) and (zoomed or ncols == 1)
         if has_area:
-            area_s.plot(ax=ax, facecolor=AREA_FACE, edgecolor=AREA_EDGE, linewidth=1.2)
+            area_s.plot(ax=ax, facecolor="none" if over_imagery else AREA_FACE, edgecolor=AREA_EDGE,
+                        linewidth=1.6 if over_imagery else 1.2, zorder=1)
         if has_feet:
-            feet_s.plot(ax=ax, facecolor=FOOT_FACE, edgecolor=FOOT_EDGE, alpha=0.55, linewidth=0.8)
+            if over_imagery:  # the imagery itself shows what was imaged: outline its footprint only
+                feet_s.plot(ax=ax, facecolor="none", edgecolor=FOOT_EDGE, linewidth=1.0, zorder=1)
+            else:
+                feet_s.plot(ax=ax, facecolor=FOOT_FACE, edgecolor=FOOT_EDGE, alpha=0.55, linewidth=0.8)
         if has_dets:
             for cls in classes_seen:
                 sub = dets_g[dets_g["vehicle_class"].astype(str) == cls]
                 colour = CLASS_COLOURS.get(cls, "#ff00ff")
                 if zoomed or not has_area:
-                    sub.plot(ax=ax, facecolor="none", edgecolor=colour, linewidth=1.0)
-                    sub.geometry.centroid.plot(ax=ax, color=colour, markersize=4)
+                    # the box as detected: its map polygon, rotated when the model is oriented
+                    sub.plot(ax=ax, facecolor="none", edgecolor=colour, linewidth=1.4, zorder=3)
                 else:
                     sub.geometry.centroid.plot(ax=ax, color=colour, markersize=9, edgecolor="white", linewidth=0.3)
         limits = _frame(ax, zoom_bounds if zoomed else main_bounds, pad_fraction=0.15 if zoomed else 0.06)
+        if imagery and (zoomed or ncols == 1):
+            drawn_problems.extend(draw_imagery(ax, imagery, utm, limits))
         _scale_bar(ax, *limits)
         ax.set_xlabel("")
         ax.set_ylabel("")
@@ -128,7 +194,7 @@ def area_map(name: str, area_geom, footprints, detections) -> Figure | None:
 
     handles = []
     if has_area:
-        handles.append(Patch(facecolor=AREA_FACE, edgecolor=AREA_EDGE, label="area"))
+        handles.append(Patch(facecolor=AREA_FACE, edgecolor=AREA_EDGE, label=f"area ({area_source})" if area_source else "area"))
     if has_feet:
         handles.append(Patch(facecolor=FOOT_FACE, edgecolor=FOOT_EDGE, alpha=0.55, label="imaged footprint"))
     for cls in classes_seen:
@@ -137,4 +203,8 @@ def area_map(name: str, area_geom, footprints, detections) -> Figure | None:
     if handles:
         fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 6), fontsize=8,
                    frameon=False)
+    if notes is not None:
+        notes.extend(drawn_problems)
+    if stamp:
+        fig.suptitle(stamp, x=0.99, ha="right", fontsize=8, color="#8a6100", fontweight="bold")
     return fig

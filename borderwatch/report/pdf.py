@@ -93,14 +93,20 @@ def write_pdf(path: str | Path, page: H.PageData, figures: list[tuple[str, Figur
                                                                           "color": VERDICT_COLOURS[v]}))
     if len(page.failures):
         lines.append((f"Failed frames: {len(page.failures)}", {"weight": "bold", "color": "#c0392b"}))
+    def save(fig: Figure) -> None:
+        if page.notice:  # on every page, so no page printed or cut out loses the caveat
+            fig.text(0.5, 0.004, textwrap.shorten(page.notice, 180), ha="center", va="bottom", fontsize=6.5,
+                     color="#8a6100")
+        pdf.savefig(fig)
+
     with atomic_path(path) as tmp, PdfPages(tmp) as pdf:
-        pdf.savefig(_text_page(page.title, lines))
+        save(_text_page(page.title, lines))
         for fig in _claims_pages(page):
-            pdf.savefig(fig)
+            save(fig)
         for _, fig in figures:
-            pdf.savefig(fig)
+            save(fig)
         if len(page.failures):
             fail_lines = [(textwrap.shorten(f"{Path(str(r['source_path'])).name}: {_plain(r.get('error'))}", 150),
                            {"size": 9, "step": 0.026}) for _, r in page.failures.iterrows()]
-            pdf.savefig(_text_page("Frame failures", fail_lines))
+            save(_text_page("Frame failures", fail_lines))
     return path

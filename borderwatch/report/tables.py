@@ -76,25 +76,16 @@ class RunTables:
             names.update(self.comparisons["place"].dropna().astype(str))
         return sorted(n for n in names if n)
 
-    def area_geometry(self, name: str):
-        if self.areas is None or self.areas.empty:
-            return None
-        rows = self.areas[self.areas["name"] == name]
-        if rows.empty:
-            return None
-        geoms = rows.geometry.dropna()
-        return geoms.union_all() if len(geoms) else None
-
 
 def _read_parquet(path: Path, table: T.Table, geo: bool):
-    import geopandas as gpd
+    from borderwatch.geoparquet import read_frame
 
     df = None
     if geo:
         try:
-            df = gpd.read_parquet(path)
+            df = read_frame(path)
         except (ValueError, TypeError, KeyError):
-            df = None  # written without geo metadata (e.g. no georeferenced frames): plain Parquet
+            df = None  # geometry that is not WKB: the table without it
     if df is None:
         df = pd.read_parquet(path)
     table.validate(df, str(path))

@@ -9,6 +9,7 @@ EXAMPLE = """\
 
 title: "Hyesan and Changbai, September 2025"   # heading of the report
 notice: null          # a note shown at the top of the report (provenance, caveats), or null
+demo: false           # true for imagery placed in invented places/dates: every report (and figure) says DEMO
 
 # What to detect vehicles in: image files, folders (searched recursively), glob patterns such as
 # "imagery/**/*.tif", and manifests (.csv/.yaml) that give each file its capture time, the area it
@@ -27,6 +28,7 @@ models:
   mapping: null                   # YAML/JSON {{source_class: car|truck|bus|two_wheeler|heavy_equipment|null}}
   models_dir: null                # an extra folder of models and cards, searched first
   allow_download: true            # fetch a registry model that is not on disk (needs a network)
+  predictor_factory: null         # 'module:callable' returning a detector (custom models); replaces the lookup
 
 # How frames are cut into tiles and which detections are kept. Changing any of these reruns
 # detection (frames with unchanged settings are not recomputed).
@@ -43,7 +45,9 @@ detection:
   min_valid_fraction: 0.05        # skip tiles with less valid (non-nodata) area than this
   edge_margin: 2.0                # pixels: a box this close to an inner tile edge is a cut piece
   device: auto                    # auto, cpu, cuda, cuda:0, mps
-  runtime: auto                   # auto, native, openvino, onnx
+  runtime: auto                   # auto, native, openvino, openvino-int8 (needs nncf and calibration) or onnx
+  calibration: []                 # images or folders the int8 export is calibrated on, the first time
+  kind: auto                      # kind of frames no manifest types: photo, overhead or auto (TIFF -> overhead)
   full_frame: false               # photos as one tile scaled to the model input instead of sliced
   tz: Asia/Pyongyang              # zone of EXIF/manifest/TIFF times written without an offset
   max_photo_megapixels: 400       # larger photos are refused (decompression bombs)

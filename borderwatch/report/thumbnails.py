@@ -47,7 +47,7 @@ def _crop_box(boxes: np.ndarray, width: int, height: int, min_side: int = 192) -
     return x0, y0, int(x0 + w), int(y0 + h)
 
 
-def _stretch(band: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
+def stretch(band: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
     """uint8 from any dtype by a 2-98 percentile stretch over valid pixels."""
     if band.dtype == np.uint8:
         return band
@@ -76,7 +76,7 @@ def _read_raster(path: Path, crop: tuple[int, int, int, int], max_side: int) -> 
             mask = src.dataset_mask(window=window, out_shape=(out_h, out_w)) > 0
         except Exception:  # some drivers cannot build a mask; treat every pixel as valid
             mask = None
-    rgb = np.stack([_stretch(b, mask) for b in data], axis=-1)
+    rgb = np.stack([stretch(b, mask) for b in data], axis=-1)
     if rgb.shape[-1] == 1:
         rgb = np.repeat(rgb, 3, axis=-1)
     if mask is not None:
@@ -94,7 +94,7 @@ def _read_photo(path: Path, crop: tuple[int, int, int, int], frame_size: tuple[i
         # The detector reads photos upright (EXIF orientation applied); boxes are in that frame.
         img = ImageOps.exif_transpose(img)
         if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
-            gray = _stretch(np.asarray(img), None)
+            gray = stretch(np.asarray(img), None)
             img = Image.fromarray(np.repeat(gray[..., None], 3, axis=2), "RGB")
         else:
             img = img.convert("RGB")

@@ -7,7 +7,7 @@ re-opens the frame from its path, computes the footprint and the tiles, batches 
 its model (``detect_source``) and returns the merged detections. The driver writes each frame's part
 as soon as its result arrives (``ray.wait``), so a crash of the driver or of the cluster loses only
 the frames in flight, exactly as with the local engine; the tables are rebuilt from the parts at the
-end by ``run.detect``.
+end by ``detect``.
 
 A worker that dies (out of memory, a segfault in a decoder) is restarted by Ray; its frame is tried
 once more and then recorded as failed, and the batch goes on.
@@ -32,13 +32,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from borderwatch.detector.run.model import ModelLoadError
+from borderwatch.detector.run.runner import FrameResult, FrameRunner, compute_detections, gdal_cache
 from borderwatch.detector.sliced import SliceStats
 from borderwatch.detector.types import Detections
 from borderwatch.errors import BorderwatchError, ConfigError, InputError, one_line
 
 if TYPE_CHECKING:
     from borderwatch.detector.frames import Frame, FrameInput
-    from borderwatch.detector.run import DetectConfig, FrameResult, ModelHandle, _Runner
+    from borderwatch.detector.run.config import DetectConfig
+    from borderwatch.detector.run.model import ModelHandle
 
 IN_FLIGHT_PER_WORKER = 2
 """Frames queued on each worker: one running, one waiting, so a worker never idles on the driver."""
@@ -123,7 +126,6 @@ class FrameWorker:
         import shapely
 
         from borderwatch.detector.frames import open_frame
-        from borderwatch.detector.run import _gdal_cache, compute_detections
 
         def model():
             if self.predictor is None:
@@ -140,7 +142,7 @@ class FrameWorker:
         try:
             frame = opened.frame
             stats = SliceStats()
-            with _gdal_cache(self.config.gdal_cache_mb):
+            with gdal_cache(self.config.gdal_cache_mb):
                 dets = compute_detections(frame, opened.source, model, self.config.params_for(frame), stats)
             footprint = None if frame.footprint is None else shapely.to_wkb(frame.footprint, hex=True)
             names = dict(self.predictor.names) if len(dets) and self.predictor is not None else {}
@@ -281,16 +283,15 @@ class RayPool:
         """Start the first worker, wait for its model (a .pt is exported once, not by every worker
         at the same time), then the others."""
         first = self.actor_class.remote(self.model.loader, self.config, self.cores[0])
-        self._check_load(self.ray.get(first.load.remote()))
+        self.check_load(self.ray.get(first.load.remote()))
         self.actors.append(first)
         for i in range(1, self.workers):
             actor = self.actor_class.remote(self.model.loader, self.config, self.cores[i])
             self.actors.append(actor)
             self.load_refs[actor.load.remote()] = actor
 
-    def _check_load(self, outcome: LoadOutcome) -> None:
-        from borderwatch.detector.run import ModelLoadError
-
+    def check_load(self, outcome: LoadOutcome) -> None:
+        """Raise ModelLoadError for a worker that could not load the model; else note its class names."""
         if outcome.error is not None:
             raise ModelLoadError(f"cannot load model {self.model.name!r}: {outcome.error}", outcome.error_path)
         self.model.remote_names = outcome.names
@@ -300,7 +301,7 @@ class RayPool:
         deadline = time.monotonic() + RESTART_TIMEOUT_S
         while True:
             try:
-                self._check_load(self.ray.get(self.actors[worker].load.remote(), timeout=RESTART_TIMEOUT_S))
+                self.check_load(self.ray.get(self.actors[worker].load.remote(), timeout=RESTART_TIMEOUT_S))
                 return
             except self.ray.exceptions.ActorUnavailableError:
                 if time.monotonic() > deadline:
@@ -342,7 +343,7 @@ class _Scheduler:
     crash; the frames queued behind it are resubmitted as they were.
     """
 
-    def __init__(self, runner: _Runner, pool: RayPool, done: dict, advance: Callable[[], None]):
+    def __init__(self, runner: FrameRunner, pool: RayPool, done: dict, advance: Callable[[], None]):
         self.runner, self.pool, self.ray, self.done, self.advance = runner, pool, pool.ray, done, advance
         self.in_flight: dict[Any, _InFlight] = {}
         self.queues: list[list[Any]] = [[] for _ in pool.actors]
@@ -367,7 +368,7 @@ class _Scheduler:
         ref = ready[0]
         if ref in self.pool.load_refs:
             self.pool.load_refs.pop(ref)
-            self.pool._check_load(self.ray.get(ref))
+            self.pool.check_load(self.ray.get(ref))
             return
         item = self.in_flight[ref]
         try:
@@ -417,7 +418,7 @@ class _Scheduler:
 
 
 def run_on_ray(
-    runner: _Runner,
+    runner: FrameRunner,
     frames: list[FrameInput],
     results: list[FrameResult],
     advance: Callable[[], None] = lambda: None,
@@ -428,8 +429,6 @@ def run_on_ray(
     worker error interrupts the run, the frames committed so far are appended before it propagates).
     Ray is started only when some frame still needs the model: a fully resumed run never starts it.
     """
-    from borderwatch.detector.run import FrameResult
-
     done: dict[int, FrameResult] = {}
     pool: RayPool | None = None
     scheduler: _Scheduler | None = None
@@ -456,7 +455,7 @@ def run_on_ray(
             pool.close()
 
 
-def _commit(runner: _Runner, frame: Frame, output: FrameOutput) -> FrameResult:
+def _commit(runner: FrameRunner, frame: Frame, output: FrameOutput) -> FrameResult:
     if output.error is not None:
         return runner.fail(frame, InputError(output.error, output.error_path or frame.source_path))
     if output.footprint_wkb is not None:
@@ -466,3 +465,10 @@ def _commit(runner: _Runner, frame: Frame, output: FrameOutput) -> FrameResult:
     detections = output.detections if output.detections is not None else Detections.empty()
     return runner.commit(frame, detections, output.names, output.stats)
 
+
+
+class RayEngine:
+    """The ``ray`` engine behind the ``Engine`` protocol."""
+
+    def run(self, runner, frames, results, advance, progress=None) -> None:
+        run_on_ray(runner, frames, results, advance)

@@ -19,11 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from borderwatch.datasets.chips import PAD_VALUE, tile_starts
+from borderwatch.boxes import iou_matrix
+from borderwatch.datasets.chips import PAD_VALUE
 from borderwatch.datasets.gsd import resample_image
 from borderwatch.datasets.model import LabeledDataset, LabeledImage
-from borderwatch.detector.taxonomy import CLASSES, ClassMapping, guess_mapping
 from borderwatch.errors import InputError
+from borderwatch.taxonomy import CLASSES, ClassMapping, guess_mapping
+from borderwatch.tiling import tile_starts
 
 IOU_THRESHOLDS = np.linspace(0.5, 0.95, 10)
 
@@ -95,20 +97,6 @@ def _fmt(x: float | None) -> str:
 # ---------------------------------------------------------------- geometry
 
 
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU matrix of xyxy boxes (n, 4) x (m, 4)."""
-    if len(a) == 0 or len(b) == 0:
-        return np.zeros((len(a), len(b)))
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-12)
-
-
 def match(pred_boxes: np.ndarray, pred_cls: np.ndarray, pred_conf: np.ndarray, gt_boxes: np.ndarray,
           gt_cls: np.ndarray, thresholds: np.ndarray = IOU_THRESHOLDS) -> np.ndarray:
     """(n_pred, n_thresholds) true-positive flags: greedy in score order, each ground truth matched once,
@@ -116,7 +104,7 @@ def match(pred_boxes: np.ndarray, pred_cls: np.ndarray, pred_conf: np.ndarray, g
     tp = np.zeros((len(pred_boxes), len(thresholds)), dtype=bool)
     if len(pred_boxes) == 0 or len(gt_boxes) == 0:
         return tp
-    iou = box_iou(pred_boxes, gt_boxes)
+    iou = iou_matrix(pred_boxes, gt_boxes)
     iou[pred_cls[:, None] != gt_cls[None, :]] = 0.0
     order = np.argsort(-pred_conf, kind="stable")
     for t, thr in enumerate(thresholds):
@@ -204,7 +192,7 @@ class TiledPredictor:
 
 
 def _fold(name: str) -> str:
-    from borderwatch.detector.taxonomy import fold
+    from borderwatch.taxonomy import fold
 
     return fold(name)
 

@@ -1,17 +1,27 @@
-"""The window grid a frame is cut into for sliced inference.
+"""The one tiling grid: how a frame (for inference) or an image (for training chips) is cut into tiles.
 
 Windows are ``tile_size`` square with a fractional overlap between neighbours (as SAHI slices). The
 last row and column are snapped to the frame's far edge instead of running past it, so every window
 lies wholly inside the frame and all windows of one frame share one shape (which lets the engine
 stack them into a batch without padding). A frame smaller than a tile along an axis gets a single
-window that spans that axis.
+window that spans that axis. ``tile_starts`` is the same grid along one axis with the overlap given
+in pixels (datasets' chips and the evaluator's tiles).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from borderwatch.detector.types import Window
+
+@dataclass(frozen=True)
+class Window:
+    """A pixel window of a frame: column and row offset, width and height."""
+
+    col: int
+    row: int
+    width: int
+    height: int
 
 
 def stride_for(tile_size: int, overlap: float) -> int:
@@ -55,3 +65,9 @@ def iter_windows(width: int, height: int, tile_size: int, overlap: float) -> Ite
 def count_windows(width: int, height: int, tile_size: int, overlap: float) -> int:
     stride = stride_for(tile_size, overlap)
     return len(axis_starts(width, tile_size, stride)) * len(axis_starts(height, tile_size, stride))
+
+
+def tile_starts(length: int, size: int, overlap: int) -> list[int]:
+    """Start offsets covering ``[0, length)`` with tiles of ``size`` overlapping by at least
+    ``overlap`` pixels; the last tile is flush with the end, so none hangs out."""
+    return axis_starts(max(length, 1), size, max(1, size - overlap))

@@ -5,6 +5,11 @@ Validation collects every mistake at once and reports each on its own line as
 wrong value points at the line of that value and an unknown key at the line of that key. Relative
 paths resolve against the config file's folder (not the working directory), ``~`` and ``$VARS``
 expand, so a config can be moved together with its data.
+
+A config is something people share and send, so it cannot grant trust: ``models.trust_weights:
+true`` is refused (``borderwatch run --trust-weights`` or ``borderwatch models trust PATH`` are the
+user's own acts). The file is read only if it is a regular file of at most ``MAX_CONFIG_BYTES`` and
+parsed by the one bounded YAML loader (``borderwatch.yamlsafe``: no alias bombs, no huge values).
 """
 
 from __future__ import annotations
@@ -27,13 +32,24 @@ from pydantic import (
     PrivateAttr,
     ValidationError,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
 
-from borderwatch.detector.sliced import SliceParams
+from borderwatch.detector.options import EngineOptions, ModelOptions, ReadOptions, SliceParams
 from borderwatch.errors import ConfigError
 
 GLOB_CHARS = frozenset("*?[")
+MAX_CONFIG_BYTES = 1 << 20
+
+
+def _no_trust_from_files(value: bool) -> bool:
+    if value:
+        raise ValueError(
+            "a config file cannot grant trust to pickle weights (anyone who edits or sends it could make "
+            "code run); pass --trust-weights to `borderwatch run`, or pin the file once with "
+            "`borderwatch models trust PATH`")
+    return value
 
 
 def _expand(value: Any) -> Any:
@@ -83,7 +99,9 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=False)
 
 
-class ModelsConfig(_Section):
+class ModelsConfig(_Section, ModelOptions):
+    """Which model detects in each kind of frame; the rest of ``ModelOptions`` as ``detect`` has it."""
+
     photo: str = Field(
         "yolo11n",
         description="model for photos (ground/oblique): a registry name from models/ or $BORDERWATCH_MODELS, "
@@ -92,14 +110,34 @@ class ModelsConfig(_Section):
     overhead: str | None = Field(
         None, description="model for overhead rasters (satellite, aerial); null = the photo model"
     )
-    trust_weights: bool = Field(
-        False, description="allow loading pickle (.pt) weights whose sha256 is not in the registry"
-    )
     mapping: ExistingPath | None = Field(
         None, description="YAML/JSON file {source_class: taxonomy_class | null} overriding the class mapping"
     )
-    models_dir: ExistingPath | None = Field(None, description="extra folder of models and model cards, searched first")
-    allow_download: bool = Field(True, description="download a registry model (sha256-checked) when not on disk")
+    # Set only by `borderwatch run --trust-weights`; left out of dumps, so it changes no fingerprint.
+    trust_weights: bool = Field(False, exclude=True, description="refused in a file: only the command line grants trust")
+
+    @field_validator("trust_weights")
+    @classmethod
+    def _trust_not_from_files(cls, value: bool) -> bool:
+        return _no_trust_from_files(value)
+
+    @field_validator("predictor_factory")
+    @classmethod
+    def _no_code_from_files(cls, value: str | None) -> str | None:
+        if value:
+            raise ValueError("a config file cannot name code to run (module:callable); predictor_factory is for "
+                             "the Python API")
+        return value
+
+    @field_validator("models_dir", mode="before")
+    @classmethod
+    def _expand_models_dir(cls, value: Any) -> Any:
+        return _expand(value)
+
+    @field_validator("models_dir")
+    @classmethod
+    def _existing_models_dir(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        return None if value is None else _must_exist(_resolve(value, info))
 
 
 def _zone(value: str) -> str:
@@ -110,21 +148,27 @@ def _zone(value: str) -> str:
     return value
 
 
-class DetectionConfig(SliceParams):
-    """The detector's slicing and thresholds (exactly ``detect``'s options) and how frames are read."""
+class DetectionConfig(SliceParams, ReadOptions):
+    """The detector's slicing and thresholds and how frames are read: exactly ``detect``'s options
+    (``SliceParams`` and ``ReadOptions``), declared there."""
 
     model_config = ConfigDict(extra="forbid", frozen=False)
 
-    device: str = Field("auto", description="auto, cpu, cuda, cuda:0, mps")
-    runtime: Literal["auto", "native", "openvino", "onnx"] = Field(
-        "auto", description="auto exports .pt weights to OpenVINO once on a CPU"
-    )
-    full_frame: bool = Field(False, description="photos as one tile scaled to the model input, not sliced")
-    tz: Annotated[str, AfterValidator(_zone)] = Field(
-        "UTC", description="time zone of EXIF/manifest/TIFF times written without an offset"
-    )
-    max_photo_megapixels: float = Field(400.0, gt=0, description="larger photos are refused (decompression bombs)")
-    gdal_cache_mb: int = Field(64, ge=8, description="GDAL block cache while reading rasters (bounds memory)")
+    @field_validator("tz")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return _zone(value)
+
+    @field_validator("calibration", mode="before")
+    @classmethod
+    def _calibration_list(cls, value: Any) -> Any:
+        value = _listify(value)
+        return [_expand(v) for v in value] if isinstance(value, list) else value
+
+    @field_validator("calibration")
+    @classmethod
+    def _existing_calibration(cls, value: list[Path], info: ValidationInfo) -> list[Path]:
+        return [_must_exist(_resolve(p, info)) for p in value]
 
     def slicing(self) -> SliceParams:
         return SliceParams(**{name: getattr(self, name) for name in SliceParams.model_fields})
@@ -179,11 +223,13 @@ class OutputsConfig(_Section):
     geojson: bool = Field(False, description="also write the counting layers as GeoJSON")
 
 
-class RunConfig(_Section):
-    """Everything ``borderwatch run`` does, in one file."""
+class RunConfig(_Section, EngineOptions):
+    """Everything ``borderwatch run`` does, in one file (the engine options as ``detect`` has them)."""
 
     title: str = Field("borderwatch report", description="heading of the report")
     notice: str | None = Field(None, description="a note shown at the top of the report (caveats, provenance)")
+    demo: bool = Field(False, description="a demo on placed sample imagery: every report of the run (and each of "
+                       "its maps and charts) says so, however it is rebuilt")
     inputs: Annotated[list[ExistingPath], BeforeValidator(_listify)] = Field(
         min_length=1, description="image files, folders, globs and manifests (CSV/YAML) to detect in"
     )
@@ -199,9 +245,6 @@ class RunConfig(_Section):
     )
     compare: CompareConfig = Field(default_factory=CompareConfig)
     outputs: OutputsConfig = Field(default_factory=OutputsConfig)
-    engine: Literal["local", "ray"] = Field("local", description="detection engine: local or ray")
-    ray_address: str | None = Field(None, description="address of an existing Ray cluster (engine: ray)")
-    ray_workers: int | None = Field(None, ge=1, le=4096, description="Ray workers, one model each (engine: ray)")
 
     @model_validator(mode="after")
     def _anchor_defaults(self, info: ValidationInfo) -> RunConfig:
@@ -376,13 +419,16 @@ def _issues_from(exc: ValidationError, lines: dict[tuple, int], key_lines: dict[
 def parse_config(text: str, source: str | Path | None = None, base_dir: str | Path | None = None) -> RunConfig:
     """Validate config text; raise ConfigErrors listing every problem with its line."""
     name = str(source) if source is not None else "<config>"
+    from borderwatch.yamlsafe import YamlRefused, compose_yaml, load_yaml
+
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = compose_yaml(text, max_bytes=MAX_CONFIG_BYTES)
+        data = load_yaml(text, max_bytes=MAX_CONFIG_BYTES)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigErrors(issues=[ConfigIssue(mark.line + 1 if mark else None, "", f"not valid YAML: {problem}")],
+        what = "YAML refused" if isinstance(exc, YamlRefused) else "not valid YAML"
+        raise ConfigErrors(issues=[ConfigIssue(mark.line + 1 if mark else None, "", f"{what}: {problem}")],
                            file=name) from exc
     if node is None or data is None:
         raise ConfigErrors(issues=[ConfigIssue(1, "", "the config is empty (run `borderwatch init` for an example)")],
@@ -434,11 +480,14 @@ def _cross_checks(config: RunConfig, lines: dict[tuple, int]) -> list[ConfigIssu
 
 def load_config(path: str | Path) -> RunConfig:
     """Read and validate a run config file."""
+    from borderwatch.errors import InputError
+    from borderwatch.safe_read import read_text
+
     path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        raise ConfigError("config file not found (run `borderwatch init` to write one)", path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ConfigError("config file not found (run `borderwatch init` to write one)", path) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the config: {exc}", path) from exc
+        text = read_text(path, MAX_CONFIG_BYTES, "the config")
+    except InputError as exc:
+        raise ConfigError(exc.reason, path) from exc
     return parse_config(text, source=path)

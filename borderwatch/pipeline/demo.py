@@ -37,7 +37,7 @@ class DemoUnavailable(BorderwatchError):
 
 
 def demo_data() -> Path:
-    return Path(str(resources.files("borderwatch.report") / "data" / "demo"))
+    return Path(str(resources.files("borderwatch.pipeline") / "data" / "demo"))
 
 
 def _spec() -> dict:
@@ -239,6 +239,7 @@ def prepare_demo(out: Path, quiet: bool = False, allow_download: bool = True) ->
     config = {
         "title": spec["title"],
         "notice": " ".join(spec["notice"].split()),
+        "demo": True,
         "inputs": ["imagery/manifest.yaml"],
         "models": _models(),
         "counts": spec.get("counts", {"by": "day"}),
@@ -256,7 +257,7 @@ def prepare_demo(out: Path, quiet: bool = False, allow_download: bool = True) ->
 
 def run_demo(out: str | Path, quiet: bool = False, force: bool = False, models: dict | None = None):
     """Prepare the demo under ``out`` and run the pipeline; returns the PipelineResult."""
-    from borderwatch.report.pipeline import run_pipeline
+    from borderwatch.pipeline.runner import run_pipeline
 
     setup = prepare_demo(Path(out), quiet)
     say(f"demo: {setup.frames} sample frame(s) from {setup.samples}", quiet)

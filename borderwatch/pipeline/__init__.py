@@ -1,0 +1,1 @@
+"""The whole pipeline, ``borderwatch run CONFIG``: run config, stage ledger, stages, demo."""
