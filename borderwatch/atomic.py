@@ -92,8 +92,10 @@ def remove_stale_temporaries(target: str | Path) -> list[Path]:
 
 def _disk_full(exc: OSError, target: Path) -> OSError:
     if exc.errno in _FULL:
-        return DiskFullError(f"disk full while writing {target} ({exc.strerror or exc}); free space and rerun",
+        full = DiskFullError(f"disk full while writing {target} ({exc.strerror or exc}); free space and rerun",
                              target)
+        full.errno, full.strerror = exc.errno, exc.strerror  # still reads as ENOSPC to OSError handlers
+        return full
     return exc
 
 

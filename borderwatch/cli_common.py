@@ -1,7 +1,13 @@
-"""Options and helpers shared by the subcommands: quiet progress bars, one-line errors."""
+"""Options and helpers shared by the subcommands: quiet progress bars, one-line errors.
+
+This is the only module that prints. Library code issues ``BorderwatchWarning``s (``errors.py``);
+a command wraps its work in ``showing_warnings()`` to print them here, as they happen.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from collections.abc import Iterable, Iterator
 from typing import Annotated, Any, TypeVar
 
@@ -139,3 +145,23 @@ def default(model: type[BaseModel], name: str) -> Any:
     """The default of the pydantic field ``model.name`` (lists become None: typer's empty repeatable)."""
     value = model.model_fields[name].get_default(call_default_factory=True)
     return None if isinstance(value, list) and not value else value
+
+
+@contextlib.contextmanager
+def showing_warnings() -> Iterator[None]:
+    """Print every ``BorderwatchWarning`` issued inside as ``warning <message>``, each time (not once
+    per place in the code, Python's default); other warnings go where they would have gone."""
+    from borderwatch.errors import BorderwatchWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", BorderwatchWarning)
+        previous = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if issubclass(category, BorderwatchWarning):
+                warn(message)
+            else:
+                previous(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show  # restored by catch_warnings on exit
+        yield

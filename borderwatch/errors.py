@@ -59,6 +59,17 @@ class GeoWarning(BorderwatchWarning):
     """A problem with one input feature or frame that did not stop the run."""
 
 
+class InputWarning(BorderwatchWarning):
+    """An input (a file, a manifest row, a resume part) was skipped or only partly used; the batch goes on."""
+
+
+def warn_input(message: str, stacklevel: int = 2) -> None:
+    """Issue an InputWarning attributed to the caller (the CLI prints it; see ``cli_common.showing_warnings``)."""
+    import warnings
+
+    warnings.warn(InputWarning(message), stacklevel=stacklevel + 1)
+
+
 def warn_geo(message: str, stacklevel: int = 3) -> None:
     """Issue a GeoWarning attributed to the caller's caller (the public code that was called)."""
     import warnings

@@ -193,6 +193,8 @@ def make_run(root: Path, n_days: int = 3) -> Path:
     write_parquet(run / T.COMPARISONS.name, comparisons[T.COMPARISONS.column_names])
     counts.drop(columns=["frame_ids"]).to_csv(run / "counts.csv", index=False)
     comparisons.to_csv(run / "comparisons.csv", index=False)
+    # as the detect stage records it: the report reads source images only under the run's inputs
+    write_json(run / "run.json", {"status": "complete", "inputs": [str(data)]})
     return run
 
 

@@ -31,6 +31,14 @@ LAYERS: dict[str, set[str]] = {
 ALIASES = {"borderwatch.detector.training", "borderwatch.detector.taxonomy"}
 
 
+# Known imports against the layers, each with what would remove it. Keep this short.
+LAYER_EXCEPTIONS = {
+    # the trust check reads shipped model cards; the card schema is a shared contract that belongs
+    # at the package root (borderwatch/card.py) once its users are not being edited
+    ("borderwatch.trust", "borderwatch.detector.card"),
+}
+
+
 def module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
     if parts[-1] == "__init__":
@@ -169,6 +177,6 @@ def test_packages_import_only_the_layers_below():
         own = layer_of(module)
         allowed = LAYERS.get(own, set()) | {own}
         for t in sorted(targets):
-            if layer_of(t) not in allowed:
+            if layer_of(t) not in allowed and (module, t) not in LAYER_EXCEPTIONS:
                 wrong.append(f"{module} ({own}) imports {t} ({layer_of(t)})")
     assert not wrong, "imports against the layers of ARCHITECTURE.md:\n" + "\n".join(wrong)

@@ -12,7 +12,7 @@ from borderwatch.datasets.formats import write_yolo
 from borderwatch.datasets.synthetic import synth_dataset
 from borderwatch.detector.card import load_card
 from borderwatch.errors import InputError, UntrustedWeightsError
-from borderwatch.training.evaluation import match, owned_intervals
+from borderwatch.training.evaluation import IOU_THRESHOLDS, match
 
 
 def test_match_greedy_by_score_one_truth_once():
@@ -21,7 +21,7 @@ def test_match_greedy_by_score_one_truth_once():
     pred = np.array([[0, 0, 10, 10], [1, 1, 10, 10], [20, 20, 30, 30], [20, 20, 30, 30]], float)
     conf = np.array([0.5, 0.9, 0.8, 0.7])
     pcls = np.array([0, 0, 0, 1])  # the last has the wrong class
-    tp = match(pred, pcls, conf, gt, gt_cls)
+    tp = match(pred, pcls, conf, gt, gt_cls, IOU_THRESHOLDS)
     assert tp[:, 0].tolist() == [False, True, True, False]  # higher score takes the first truth
     assert tp[1].sum() == 7  # IoU 0.81 passes thresholds 0.5..0.8
     assert tp[2].all()
@@ -33,26 +33,18 @@ def test_box_iou():
     np.testing.assert_allclose(box_iou(a, b), [[1 / 3, 0]])
 
 
-@pytest.mark.parametrize("length,size,overlap", [(100, 416, 128), (1000, 416, 128), (1764, 416, 128), (417, 416, 64)])
-def test_owned_intervals_partition_the_axis(length, size, overlap):
-    spans = owned_intervals(length, size, overlap)
-    assert spans[0][1] == 0 and spans[-1][2] == length
-    for (_s0, _lo0, hi0), (_s1, lo1, _hi1) in zip(spans, spans[1:], strict=False):
-        assert hi0 == lo1
-    for s, lo, hi in spans:
-        # an owned centre is at least overlap/2 from the tile's cut edges, so boxes up to `overlap` wide are whole
-        assert lo - s >= (overlap / 2 if s > 0 else 0) - 0.5
-        assert s + size - hi >= (overlap / 2 if s + size < length else 0) - 0.5 or s + size >= length
-
-
-def test_count_threshold_matches_total():
+def test_pr_table_rows_are_what_detect_keeps_at_each_threshold():
     from borderwatch.datasets.model import LabeledImage
-    from borderwatch.training.evaluation import Prediction, count_threshold
+    from borderwatch.training.evaluation import PR_THRESHOLDS, _ImageRun, _pr_rows
 
-    im = LabeledImage("a", 10, 10, boxes=np.zeros((3, 4)), labels=[0, 0, 0])
-    pred = Prediction(np.zeros((5, 4)), np.zeros(5, dtype=int), np.array([0.9, 0.2, 0.7, 0.4, 0.05]))
-    assert count_threshold([(im, pred)]) == 0.4  # three predictions at >= 0.4
-    assert count_threshold([]) == 0.25
+    im = LabeledImage("a", 100, 100, boxes=np.array([[0, 0, 10, 10], [20, 20, 30, 30]], float), labels=[0, 0])
+    at = {t: (np.array([[0, 0, 10, 10]], float), np.array([0]), np.array([0.9])) for t in PR_THRESHOLDS}
+    at[0.95] = (np.zeros((0, 4)), np.zeros(0, np.int64), np.zeros(0))
+    table = _pr_rows([_ImageRun(im, at)], PR_THRESHOLDS)
+    row = table["car"][0]
+    assert (row["threshold"], row["precision"], row["recall"], row["n_pred"], row["n_true"]) == (0.05, 1.0, 0.5, 1, 2)
+    assert len(table["car"]) == len(PR_THRESHOLDS)
+    assert table["car"][-1]["precision"] is None and table["car"][-1]["recall"] == 0.0
 
 
 @pytest.fixture(scope="module")
@@ -70,17 +62,17 @@ def tiny_run(tmp_path_factory):
 
 @pytest.mark.slow
 def test_two_epoch_training_produces_loadable_model_and_card(tiny_run):
-    from borderwatch.training.evaluation import evaluate, write_model_card
+    from borderwatch.training.cards import write_model_card
+    from borderwatch.training.evaluation import engine_config, evaluate
 
     root, data, result = tiny_run
     assert result.last is not None and result.last.is_file()
     weights = result.best or result.last
     assert (root / "runs" / "tiny" / "args.yaml").is_file()
-    # a pickle we did not list is refused before loading ...
-    with pytest.raises(UntrustedWeightsError):
-        evaluate(weights, data, gsds=[None])
-    # ... and loads when we vouch for it (we just trained it)
-    res = evaluate(weights, data, gsds=[None, 0.3], native_gsd_m=0.1, trust_weights=True, conf=0.01)
+    # train pinned its checkpoints in the user's trust list, so they load without --trust-weights
+    # (tests/test_hostile_world.py checks that eval refuses a pickle nobody vouched for); through detect's engine
+    config = engine_config(weights, trust_weights=True, conf=0.01, tile_size=128, runtime="native")
+    res = evaluate(config, data, gsds=[None, 0.3], native_gsd_m=0.1)
     assert [v.gsd_m for v in res.variants] == [None, 0.3]
     native = res.variants[0]
     assert native.n_images == 12 and native.total_true > 0
@@ -90,6 +82,9 @@ def test_two_epoch_training_produces_loadable_model_and_card(tiny_run):
     card = load_card(card_path)
     assert card.sha256 and card.file == weights.name and len(card.metrics) == 2
     assert card.metrics[1].gsd_m == 0.3 and card.class_metrics("car", 0.3) is not None
+    assert card.inference.tile == 128 and card.inference.conf == 0.01  # the slicing it was measured with
+    assert card.metrics[0].pr_table["car"][0].threshold == 0.05
+    assert card.class_metrics("car", 0.3, threshold=0.5) is not None
     assert card.metrics[0].per_class["car"].n_true == native.per_class["car"].n_true
 
 
@@ -100,7 +95,7 @@ def test_cli_eval_writes_card(tiny_run, tmp_path):
     root, data, result = tiny_run
     weights = result.best or result.last
     res = CliRunner().invoke(app, ["eval", str(weights), str(data), "--gsd", "native", "--native-gsd", "0.1",
-                                   "--calibrate-on", str(data),
+                                   "--calibrate-on", str(data), "--tile-size", "128", "--runtime", "native",
                                    "--card-out", str(tmp_path), "--name", "tiny", "--trust-weights", "-q",
                                    "--json", str(tmp_path / "m.json")])
     assert res.exit_code == 0, res.output

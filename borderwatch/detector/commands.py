@@ -21,6 +21,7 @@ from borderwatch.cli_common import (
     err_console,
     interrupted_exit,
     option,
+    showing_warnings,
 )
 from borderwatch.cli_common import error as print_error
 from borderwatch.detector.options import EngineOptions, ModelOptions, ReadOptions, SliceParams
@@ -117,7 +118,8 @@ def detect_command(
     if not inputs and not manifest:
         raise _usage_error("give at least one INPUT (file, folder, pattern or manifest) or --manifest")
     try:
-        summary = driver.detect(list(inputs or []), out, config, quiet=quiet)
+        with showing_warnings():
+            summary = driver.detect(list(inputs or []), out, config, quiet=quiet)
     except KeyboardInterrupt as exc:
         raise interrupted_exit(exc) from None
     except driver.RunInterrupted as exc:

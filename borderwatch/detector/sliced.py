@@ -65,6 +65,22 @@ def _usable(tile: TileData, params: SliceParams, stats: SliceStats) -> bool:
     return True
 
 
+def _padded(tile: TileData, side: int) -> TileData:
+    """A window smaller than the tile (a frame smaller than one window) padded to the tile, the
+    padding invalid: resized as a whole window is, it keeps the model's scale instead of being
+    stretched to fill the model input."""
+    h, w = tile.rgb.shape[:2]
+    if h >= side and w >= side:
+        return tile
+    from borderwatch.detector.letterbox import PAD_VALUE
+
+    rgb = np.full((max(h, side), max(w, side), 3), PAD_VALUE, np.uint8)
+    rgb[:h, :w] = tile.rgb
+    valid = np.zeros(rgb.shape[:2], bool)
+    valid[:h, :w] = True if tile.valid is None else tile.valid
+    return TileData(tile.window, rgb, valid)
+
+
 def _read_batches(
     source: TileSource, windows: Iterator[Window], params: SliceParams, stats: SliceStats
 ) -> Iterator[tuple[list[TileData], int]]:
@@ -75,7 +91,7 @@ def _read_batches(
         consumed += 1
         tile = source.read(window)
         if _usable(tile, params, stats):
-            batch.append(tile)
+            batch.append(_padded(tile, params.tile_size) if params.model_gsd_m else tile)
         if len(batch) == params.batch_size:
             yield batch, consumed
             batch, consumed = [], 0

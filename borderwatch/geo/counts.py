@@ -141,7 +141,7 @@ def _count(run_dir, out, areas, name_field, parent_field, by, tz, geojson, dedup
 
     # times: the frame's capture time is authoritative; a detection's own is the fallback
     ftime = frames_ok.set_index("frame_id")["captured_at"]
-    det_time = det["frame_id"].map(ftime)
+    det_time = pd.to_datetime(det["frame_id"].map(ftime), utc=True)  # stays a time column when no frame is ok
     det_time = det_time.where(det_time.notna(), det["captured_at"])
     fbuckets = bucket_table(frames_ok["captured_at"], by, tz)
     frames_ok = pd.concat([frames_ok, fbuckets], axis=1)

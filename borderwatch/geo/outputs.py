@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from borderwatch.atomic import write_csv
+from borderwatch.atomic import remove_stale_temporaries, write_csv
 from borderwatch.geoparquet import write_frame as write_parquet
 
 GPKG_NAME = "borderwatch.gpkg"
@@ -39,6 +39,7 @@ def write_gpkg(target: Path, layers: dict) -> None:
 
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(target)  # a killed earlier write's .borderwatch.*.gpkg and its SQLite journal
     tmp = _tmp_beside(target, ".gpkg")
     try:
         for name, gdf in layers.items():

@@ -163,10 +163,12 @@ def place_raster(source: Path, target: Path, lon: float, lat: float) -> Path:
 
 
 def _link(source: Path, target: Path) -> None:
+    """A hard link (no copy on one file system) or a copy of a sample photo. Not a symlink: manifests
+    refuse paths that lead through one out of their folder."""
     if target.exists() or target.is_symlink():
         target.unlink()
     try:
-        os.symlink(source.resolve(), target)
+        os.link(source.resolve(), target)
     except OSError:
         shutil.copy2(source, target)
 
@@ -186,6 +188,23 @@ def _models() -> dict:
     except BorderwatchError:
         overhead = None  # not trained/installed here: the photo model reads the rasters too
     return {"photo": photo, "overhead": overhead}
+
+
+def _overhead_threshold(models: dict) -> float | None:
+    """The score threshold the overhead model's card measured precision and recall at, so the demo's
+    overhead counts can be calibrated (a card with an ``inference.conf`` sets it itself)."""
+    from borderwatch.detector.registry import resolve_model
+
+    if not models.get("overhead"):
+        return None
+    try:
+        card = resolve_model(models["overhead"], allow_download=False).card
+    except BorderwatchError:
+        return None
+    if card is None or getattr(getattr(card, "inference", None), "conf", None) is not None:
+        return None
+    thresholds = {m.operating_threshold for m in card.metrics if m.operating_threshold is not None}
+    return thresholds.pop() if len(thresholds) == 1 else None
 
 
 @dataclass
@@ -236,12 +255,15 @@ def prepare_demo(out: Path, quiet: bool = False, allow_download: bool = True) ->
     articles.mkdir(exist_ok=True)
     for article in sorted((demo_data() / "articles").glob("*.json")):
         shutil.copyfile(article, articles / article.name)
+    models = _models()
+    detection = {"conf": conf} if (conf := _overhead_threshold(models)) is not None else {}
     config = {
         "title": spec["title"],
         "notice": " ".join(spec["notice"].split()),
         "demo": True,
         "inputs": ["imagery/manifest.yaml"],
-        "models": _models(),
+        "models": models,
+        **({"detection": detection} if detection else {}),
         "counts": spec.get("counts", {"by": "day"}),
         "articles": ["articles"],
         "outputs": {"run_dir": "run", "pdf": True},

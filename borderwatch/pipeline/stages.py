@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from borderwatch.atomic import write_json
-from borderwatch.cli_common import say, warn
+from borderwatch.cli_common import say, showing_warnings, warn
 from borderwatch.errors import BorderwatchError, ConfigError
 from borderwatch.geoparquet import (
     merged_geo_metadata,
@@ -128,13 +128,11 @@ def _derived_inputs(frames: list, folder: Path) -> tuple[list[str], dict[str, st
     links: dict[str, str] = {}
     for index, fi in enumerate(listed):
         link = folder.absolute() / f"{index:06d}_{fi.path.name}"
+        # a hard link, else a copy: not a symlink, which manifests refuse when it leads out of their folder
         try:
-            os.symlink(fi.path, link)
-        except OSError:  # no symlinks here (some file systems): a hard link, else a copy
-            try:
-                os.link(fi.path, link)
-            except OSError:
-                shutil.copy2(fi.path, link)
+            os.link(fi.path.resolve(), link)
+        except OSError:
+            shutil.copy2(fi.path, link)
         links[str(link)] = str(fi.path)
         row = {"path": link.name, "kind": fi.kind if fi.kind in ("photo", "overhead") else "auto"}
         if fi.captured_at is not None:
@@ -192,7 +190,8 @@ def run_detect(config: RunConfig, handles: dict, discovery, quiet: bool) -> dict
     kinds = [k for k in ("photo", "overhead") if by_kind[k]]
     if same_model or len(kinds) <= 1:
         kind = kinds[0] if kinds else "photo"
-        summary = detect(inputs, run_dir, detect_config(config, specs[kind]), quiet=quiet, model=handles[kind])
+        with showing_warnings():
+            summary = detect(inputs, run_dir, detect_config(config, specs[kind]), quiet=quiet, model=handles[kind])
         return {"frames": summary.frames, "ok": summary.ok, "failed": summary.failed, "skipped": summary.skipped,
                 "computed": summary.computed, "resumed": summary.resumed, "detections": summary.detections,
                 "models": {k: handles[kind].name for k in kinds}}
@@ -209,7 +208,8 @@ def run_detect(config: RunConfig, handles: dict, discovery, quiet: bool) -> dict
         kind_inputs, kind_links = _derived_inputs(by_kind[kind], folder / "inputs")
         links.update(kind_links)
         say(f"detecting in {len(by_kind[kind])} {kind} frame(s) with {handles[kind].name}", quiet)
-        summary = detect(kind_inputs, folder, detect_config(config, specs[kind]), quiet=quiet, model=handles[kind])
+        with showing_warnings():
+            summary = detect(kind_inputs, folder, detect_config(config, specs[kind]), quiet=quiet, model=handles[kind])
         parts[kind] = folder
         for key in totals:
             totals[key] += getattr(summary, key)

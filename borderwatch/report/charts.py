@@ -280,10 +280,12 @@ def area_chart(area: str, counts: pd.DataFrame, marks: list[ClaimMark], by: str 
         handles.append(Line2D([], [], color="#555", label="same site, next bucket"))
     used = {m.verdict for m in placed}
     handles += [Patch(color=VERDICT_COLOURS[v], label=f"claim: {v.replace('_', ' ')}") for v in VERDICTS if v in used]
-    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 2 * ncols), fontsize=8, frameon=False)
-    fig.suptitle(f"{area}: vehicles over time", x=0.01, ha="left", fontsize=11)
+    legend = fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 2 * ncols), fontsize=8,
+                        frameon=False, title=stamp, title_fontsize=7)  # a demo's caveat travels with the legend
     if stamp:
-        fig.supxlabel(stamp, fontsize=7, color="#8a6100", fontweight="bold")  # laid out with the panels
+        legend.get_title().set_color("#8a6100")
+        legend.get_title().set_fontweight("bold")
+    fig.suptitle(f"{area}: vehicles over time", x=0.01, ha="left", fontsize=11)
     return fig, sorted(unplaced)
 
 

@@ -246,6 +246,7 @@ a{color:var(--accent)}
 .chip{display:inline-block;color:#fff;border-radius:11px;padding:1px 9px;font-size:12.5px;font-weight:600;
  white-space:nowrap}
 .cls{display:inline-block;border:1.5px solid;border-radius:4px;padding:0 6px;font-size:12.5px;white-space:nowrap;
+.claims .cls{white-space:normal}
  background:#fff}
 .unit{color:var(--muted);font-size:12px}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:13.5px}
@@ -356,8 +357,11 @@ def _observed(row) -> str:
         parts.append(f"<div class=src>90%: {text}</div>")
     if not _missing(row.get("evidence")) and str(row.get("evidence")) != "none":
         parts.append(f"<div class=src>evidence: {esc(str(row.get('evidence')).replace('_', ' '))}</div>")
-    if not _missing(row.get("calibration")):
-        parts.append(f"<div class=src>{esc(row.get('calibration'))}</div>")
+    if not _missing(row.get("calibration")):  # short in the cell; the whole sentence as its tooltip
+        text = str(row.get("calibration"))
+        short = ("uncalibrated" if text.startswith("not calibrated") else
+                 "calibrated: " + text.split(":", 1)[0] if text.startswith("card ") else _short_why(text))
+        parts.append(f'<div class=src style="text-decoration:underline dotted" title="{esc(text)}">{esc(short)}</div>')
     n = row.get("n_frames")
     dates = row.get("dates")
     if not _missing(n) and int(n):
@@ -430,12 +434,12 @@ def _counts_table(counts: pd.DataFrame) -> str:
             cal = f"{fmt_num(r.get('calibrated_count'))} <span class=muted>({interval})</span>"
         else:
             why = r.get("calibration")
-            cal = f'<span class="muted" title="{esc(why)}">{esc(_short_why(why))}</span>' if not _missing(why) else dash
+            cal = f'<span class="muted" style="border-bottom:1px dotted" title="{esc(why)}">uncalibrated</span>' if not _missing(why) else dash
         kind = r.get("frame_kind")
         kind = "overhead" if _missing(kind) and ground else ("photo" if _missing(kind) else str(kind))
         cov = r.get("coverage_fraction")
         rows.append(
-            f"<tr><td>{esc(r.get('bucket'))}</td><td>{esc(kind)}</td><td>{class_chip(str(r.get('vehicle_class')))}</td>"
+            f"<tr><td style='white-space:nowrap'>{esc(r.get('bucket'))}</td><td>{esc(kind)}</td><td>{class_chip(str(r.get('vehicle_class')))}</td>"
             f"<td class=num>{fmt_num(r.get('count'))}</td><td class=num>{fmt_num(r.get('raw_count'))}</td>"
             f"<td class=num>{cal}</td>"
             f"<td class=num>{fmt_num(r.get('density_per_km2')) if ground else dash}</td>"

@@ -10,7 +10,8 @@ from typing import Annotated
 
 import typer
 
-from borderwatch.cli_common import Quiet, error, parse_gsds, say
+from borderwatch.cli_common import Quiet, default, error, option, parse_gsds, say
+from borderwatch.detector.options import ModelOptions, ReadOptions, SliceParams
 from borderwatch.errors import BorderwatchError
 
 
@@ -48,51 +49,63 @@ def train_cmd(
 
 
 def eval_cmd(
-    model: Annotated[str, typer.Argument(help="weights (.pt, .onnx, OpenVINO folder) or a registry name")],
+    model: Annotated[str, typer.Argument(help="weights (.pt, .onnx, .tflite, OpenVINO folder) or a registry name")],
     data: Annotated[Path, typer.Argument(help="data.yaml / dataset folder / COCO json with the eval images")],
     gsd: Annotated[list[str], typer.Option("--gsd", help="native and/or GSDs in m/px (repeat or comma-separate)")] = ["native", "0.3"],  # noqa: B006
-    conf: Annotated[float, typer.Option(help="operating threshold for counts, precision, recall")] = 0.25,
+    tile_size: Annotated[int | None, option(SliceParams, "tile_size")] = default(SliceParams, "tile_size"),
+    overlap: Annotated[float | None, option(SliceParams, "overlap")] = default(SliceParams, "overlap"),
+    conf: Annotated[float | None, option(SliceParams, "conf")] = default(SliceParams, "conf"),
+    model_gsd_m: Annotated[float | None, option(SliceParams, "model_gsd_m", "--model-gsd")] = default(SliceParams, "model_gsd_m"),
     calibrate_on: Annotated[Path | None, typer.Option(help="set the operating threshold so the total count is "
                                                            "right on this validation data (never the test data)")] = None,
-    imgsz: Annotated[int | None, typer.Option(help="tile size (default: the model's training size)")] = None,
+    kind: Annotated[str, typer.Option(help="overhead (images with a GSD are resampled to the model's, as detect "
+                                           "does with rasters) or photo (never resampled)")] = "overhead",
     native_gsd: Annotated[float | None, typer.Option(help="native GSD when the data has no dataset card")] = None,
     split: Annotated[str | None, typer.Option(help="which split of a data.yaml (default: all)")] = None,
     card_out: Annotated[Path | None, typer.Option(help="write the model card (YAML) into this folder")] = None,
     name: Annotated[str | None, typer.Option(help="model name in the card (default: weights file stem)")] = None,
     dataset_name: Annotated[str | None, typer.Option(help="how the card names the eval data (default: its path)")] = None,
+    append: Annotated[bool, typer.Option("--append", help="add these metrics to the card's instead of replacing them")] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="write the metrics as JSON")] = None,
-    device: Annotated[str, typer.Option()] = "cpu",
-    trust_weights: Annotated[bool, typer.Option(help="load a .pt not listed in any model card")] = False,
+    runtime: Annotated[str, option(ReadOptions, "runtime")] = default(ReadOptions, "runtime"),
+    device: Annotated[str, option(ReadOptions, "device")] = "cpu",
+    trust_weights: Annotated[bool, option(ModelOptions, "trust_weights", "--trust-weights")] = default(ModelOptions, "trust_weights"),
+    models_dir: Annotated[Path | None, option(ModelOptions, "models_dir", "--models-dir")] = default(ModelOptions, "models_dir"),
     quiet: Quiet = False,
 ) -> None:
-    """AP50 / AP50-95 per class and counting metrics (count MAE, total error, P/R) at native and 30 cm."""
+    """AP50 per class, precision/recall at the operating threshold, count errors and a precision-recall
+    table, at native scale and at satellite GSDs, through detect's own engine (slicing, scale, merge
+    and threshold from the model card unless given here)."""
     import dataclasses
 
     from borderwatch.atomic import write_json
     from borderwatch.cli_common import make_progress
-    from borderwatch.training.evaluation import calibrate_threshold, evaluate, write_model_card
+    from borderwatch.training.cards import write_model_card
+    from borderwatch.training.evaluation import engine_config, evaluate
 
     gsds = parse_gsds(gsd)
+    if kind not in ("overhead", "photo"):
+        raise typer.BadParameter("kind must be overhead or photo")
     try:
-        thresholds: float | dict = conf
-        if calibrate_on is not None:
-            thresholds = calibrate_threshold(model, calibrate_on, gsds=gsds, imgsz=imgsz, trust_weights=trust_weights,
-                                             device=device, native_gsd_m=native_gsd)
-            for g, t in thresholds.items():
-                typer.echo(f"operating threshold at {'native' if g is None else f'{g:g} m'}: {t:.3f} "
-                           f"(total count matched on {calibrate_on})")
+        config = engine_config(model, tile_size=tile_size, overlap=overlap, conf=conf, model_gsd_m=model_gsd_m,
+                               runtime=runtime, device=device, trust_weights=trust_weights, models_dir=models_dir)
         with make_progress(quiet) as progress:
             task = progress.add_task("evaluating", total=None)
-            result = evaluate(model, data, gsds=gsds, conf=thresholds, imgsz=imgsz, native_gsd_m=native_gsd,
-                              trust_weights=trust_weights, device=device, split=split,
-                              progress=lambda: progress.advance(task))
+            result = evaluate(config, data, gsds=gsds, native_gsd_m=native_gsd, split=split, kind=kind,
+                              calibrate_on=calibrate_on, progress=lambda: progress.advance(task))
+        if calibrate_on is not None:
+            for v in result.variants:
+                typer.echo(f"operating threshold at {v.label}: {v.threshold:.3f} (total count matched on {calibrate_on})")
+        s = result.slicing
+        typer.echo(f"engine: tile {s['tile']} px, overlap {s['overlap']}, model GSD {s['gsd_m']}, runtime {s['runtime']}, "
+                   f"merge {s['merge']} {s['merge_threshold']}")
         for line in result.summary_lines():
             typer.echo(line)
         if json_out:
             write_json(json_out, dataclasses.asdict(result))
         if card_out:
             target = write_model_card(result, name or Path(result.model).stem, card_out,
-                                      dataset=dataset_name or str(data), split=split)
+                                      dataset=dataset_name or str(data), split=split, append=append)
             say(f"model card: {target}", quiet)
     except BorderwatchError as exc:
         _fail(exc)

@@ -69,6 +69,8 @@ class DetectConfig(ModelOptions, ReadOptions, EngineOptions):
         from borderwatch.detector.scale import frame_scale
 
         s = self.slicing.resolved()
+        if kind != "overhead":
+            s = s.model_copy(update={"model_gsd_m": None})  # photos are never resampled
         if self.full_frame and kind == "photo" and width and height:
             return s.model_copy(update={"tile_size": max(width, height), "overlap": 0.0})
         scale = frame_scale(s.tile_size, s.model_gsd_m, gsd_m if kind == "overhead" else None)

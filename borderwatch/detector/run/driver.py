@@ -20,7 +20,7 @@ from pathlib import Path
 
 from borderwatch.atomic import write_json
 from borderwatch.cli_common import error as print_error
-from borderwatch.cli_common import make_progress, say, warn
+from borderwatch.cli_common import make_progress, say
 from borderwatch.detector.exif import zone
 from borderwatch.detector.frames import discover
 from borderwatch.detector.run.config import DetectConfig
@@ -29,7 +29,7 @@ from borderwatch.detector.run.model import ModelHandle, resolve_model_handle
 from borderwatch.detector.run.parts import PARTS_DIR, RUN_JSON, remove_stale_temporaries
 from borderwatch.detector.run.runner import FrameResult, FrameRunner, gdal_cache, problem_result, unique_ids
 from borderwatch.detector.run.tables import build_tables
-from borderwatch.errors import BorderwatchError, ConfigError, one_line
+from borderwatch.errors import BorderwatchError, ConfigError, one_line, warn_input
 from borderwatch.geoparquet import write_arrow
 from borderwatch.tables import DETECTIONS, FRAMES, KindSettings
 from borderwatch.taxonomy import ClassMapping, load_mapping_file
@@ -130,11 +130,11 @@ def _detect(inputs, out_dir, config: DetectConfig, quiet: bool, model: ModelHand
     remove_stale_temporaries(out_dir)
     runner = FrameRunner(out_dir, config, model, quiet)
     for message in discovery.warnings:
-        warn(message)
+        warn_input(message)
     results: list[FrameResult] = []
     for problem in discovery.problems:
         if problem.status == "skipped":
-            warn(f"{problem.path}: {problem.reason}")
+            warn_input(f"{problem.path}: {problem.reason}")
         else:
             print_error(f"{problem.path}: {problem.reason}")
         results.append(problem_result(problem))
@@ -151,7 +151,7 @@ def _detect(inputs, out_dir, config: DetectConfig, quiet: bool, model: ModelHand
     _summarise(summary, results, detections.num_rows, dropped_by_frame)
     missing_time = [r.frame.source_path for r in frame_results if r.status == "ok" and r.frame.captured_at is None]
     if missing_time:
-        warn(
+        warn_input(
             f"{len(missing_time)} frame(s) have no capture time (no manifest time, EXIF or TIFF tag), e.g. "
             f"{missing_time[0]}; counts over time will leave them out"
         )

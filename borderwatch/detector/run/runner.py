@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from borderwatch.cli_common import error as print_error
-from borderwatch.cli_common import warn
 from borderwatch.detector.exif import zone
 from borderwatch.detector.frames import (
     Frame,
@@ -38,7 +37,7 @@ from borderwatch.detector.run.model import ModelHandle
 from borderwatch.detector.run.parts import failure_path, part_path, read_part, write_part
 from borderwatch.detector.sliced import SliceParams, SliceStats, detect_source
 from borderwatch.detector.types import Detections, Predictor
-from borderwatch.errors import ConfigError, InputError, one_line
+from borderwatch.errors import ConfigError, InputError, one_line, warn_input
 from borderwatch.tiling import count_windows
 
 TILE_BAR_MIN_WINDOWS = 16  # a frame with fewer tiles than this gets no bar of its own
@@ -147,7 +146,7 @@ class FrameRunner:
             return self.fail(bare, InputError("empty file (0 bytes)", fi.path))
         if bare.frame_id in self.seen:
             reason = f"same content as {self.seen[bare.frame_id]} (frame {bare.frame_id}); counted once"
-            warn(f"{fi.path}: {reason}")
+            warn_input(f"{fi.path}: {reason}")
             return FrameResult(bare, "skipped", reason)
         self.seen[bare.frame_id] = str(fi.path)
 
@@ -159,7 +158,7 @@ class FrameRunner:
         handed_over = False
         try:
             for message in opened.warnings:
-                warn(message)
+                warn_input(message)
             exif = getattr(opened.source, "exif", None)
             if fi.captured_at is None and exif is not None and exif.captured_at is not None and exif.time_was_naive:
                 self.naive_times += 1
@@ -175,7 +174,7 @@ class FrameRunner:
                     failure_path(self.out_dir, frame.frame_id, self.params_hash).unlink(missing_ok=True)
                     return FrameResult(frame, "ok", part=part, resumed=True)
                 except Exception as exc:  # a damaged part is recomputed, not trusted
-                    warn(f"{part}: unreadable part recomputed ({one_line(exc)})")
+                    warn_input(f"{part}: unreadable part recomputed ({one_line(exc)})")
             handed_over = True
             return PreparedFrame(fi, frame, opened)
         finally:
