@@ -28,7 +28,7 @@ from borderwatch.datasets.gsd import assign_gsd
 from borderwatch.datasets.model import LabeledDataset
 from borderwatch.datasets.remap import remap
 from borderwatch.datasets.splits import split_by_group, write_split
-from borderwatch.detector.taxonomy import CLASSES, mapping_for
+from borderwatch.taxonomy import CLASSES, mapping_for
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -26,7 +26,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from borderwatch.detector.training import train
+from borderwatch.training import train
 from borderwatch.detector.weights import sha256_of
 
 REPO = Path(__file__).resolve().parents[1]

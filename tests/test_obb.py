@@ -145,3 +145,107 @@ def test_dota_tflite_finds_oriented_vehicles(tmp_path):
     assert names.count("small vehicle") > 5
     assert dets.corners is not None and dets.corners.shape == (len(dets), 4, 2)
     np.testing.assert_allclose(dets.boxes[:, :2], np.clip(dets.corners.min(axis=1), 0, None), atol=1e-3)
+
+
+# ------------------------------------------------------------------------------------------- detect run
+
+
+class RotatedBrightBoxes:
+    """A stand-in OBB model: each bright blob's minimum-area rotated rectangle, class 'small vehicle'."""
+
+    names = {0: "small vehicle", 1: "plane"}
+
+    def __init__(self):
+        self.shapes: list[tuple[int, int]] = []
+
+    def predict(self, tiles):
+        import cv2
+
+        out = []
+        for tile in tiles:
+            self.shapes.append(tile.shape[:2])
+            mask = (tile.max(axis=2) >= 128).astype(np.uint8)
+            contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+            quads = [cv2.boxPoints(cv2.minAreaRect(c)) for c in contours if cv2.contourArea(c) > 4]
+            if not quads:
+                out.append(Detections.empty())
+                continue
+            corners = np.array(quads, np.float32)
+            out.append(Detections(corner_bounds(corners).astype(np.float32), np.full(len(quads), 0.9, np.float32),
+                                  np.zeros(len(quads), np.int64), corners))
+        return out
+
+
+def _rotated_geotiff(path, size=700, gsd=0.3):
+    import cv2
+
+    from tests.helpers_raster import write_test_geotiff
+
+    write_test_geotiff(path, size, size, gsd=gsd)
+    import rasterio
+
+    with rasterio.open(path, "r+") as dst:
+        band = dst.read(1)
+        for cx, cy in ((100, 120), (300, 500), (505, 256)):  # the last sits on a window seam
+            quad = cv2.boxPoints(((cx, cy), (30, 12), 35.0)).astype(np.int32)
+            cv2.fillPoly(band, [quad], 230)
+        dst.write(np.stack([band] * 3))
+    return path
+
+
+def _run(tmp_path, raster, name="run", **slicing):
+    from borderwatch.detector.card import ModelCard
+    from borderwatch.detector.run import DetectConfig, ModelHandle, detect
+    from borderwatch.detector.sliced import SliceParams
+    from borderwatch.taxonomy import mapping_for
+
+    predictor = RotatedBrightBoxes()
+    card = ModelCard(name="obb-standin", task="obb", class_source="dota",
+                     inference={"gsd_m": 0.15, "tile": 256, "overlap": 0.25, "conf": 0.3, "nms": False})
+    handle = ModelHandle.from_predictor(predictor, "obb-standin", mapping_for("dota"))
+    handle.card = card
+    config = DetectConfig(model="obb-standin", slicing=SliceParams(**slicing))
+    summary = detect([raster], tmp_path / name, config, quiet=True, model=handle)
+    return summary, predictor
+
+
+def test_detect_resamples_windows_keeps_oriented_polygons_and_records_settings(tmp_path):
+    import json
+
+    import pyarrow.parquet as pq
+    import shapely
+
+    raster = _rotated_geotiff(tmp_path / "scene.tif")
+    summary, predictor = _run(tmp_path, raster)
+    assert summary.detections == 3
+    # a 0.3 m raster under a 0.15 m model: 256-px model tiles are 128-px windows of the raster
+    assert {s for s in predictor.shapes} == {(128, 128)}
+    dets = pq.read_table(tmp_path / "run" / "detections.parquet").to_pandas()
+    assert dets.vehicle_class.tolist() == ["car"] * 3
+    corners = dets[["x1", "y1", "x2", "y2", "x3", "y3", "x4", "y4"]].to_numpy().reshape(-1, 4, 2)
+    assert np.isfinite(corners).all()
+    np.testing.assert_allclose(dets[["x_min", "y_min"]].to_numpy(), corners.min(axis=1), atol=0.5)
+    # the map polygon is the rotated box: its area is the car's, well under its bounds'
+    geoms = shapely.from_wkb(dets.geometry.to_numpy())
+    bounds_area = ((dets.x_max - dets.x_min) * (dets.y_max - dets.y_min)).to_numpy()
+    assert (rotated_areas(corners) < 0.8 * bounds_area).all()
+    assert all(g.geom_type == "Polygon" and len(g.exterior.coords) == 5 for g in geoms)
+    info = json.loads((tmp_path / "run" / "run.json").read_text())
+    used = info["kinds"]["overhead"]
+    assert (used["tile"], used["overlap"], used["conf"], used["gsd_m"], used["window_px"], used["task"]) == (
+        256, 0.25, 0.3, 0.15, [128], "obb")
+    from borderwatch.tables import RunManifest
+
+    assert RunManifest.model_validate(info).kinds["overhead"].conf == 0.3
+
+
+def test_overrides_beat_the_card_and_change_the_resume_key(tmp_path):
+    raster = _rotated_geotiff(tmp_path / "scene.tif")
+    first, _ = _run(tmp_path, raster, "a")
+    again, _ = _run(tmp_path, raster, "a")
+    assert again.resumed == 1 and again.params_hash == first.params_hash
+    native, predictor = _run(tmp_path, raster, "a", model_gsd_m=0)  # never resample
+    assert native.params_hash != first.params_hash and native.resumed == 0
+    assert {s for s in predictor.shapes} == {(256, 256)}
+    bigger, predictor = _run(tmp_path, raster, "b", tile_size=512)
+    assert {s for s in predictor.shapes} == {(256, 256)} and bigger.params_hash != first.params_hash

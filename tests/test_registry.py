@@ -56,7 +56,7 @@ def test_shipped_cards_are_valid():
     for path in package_models_dir().glob("*.yaml"):
         c = load_card(path)
         assert c.sha256 is None or len(c.sha256) == 64
-        assert registry.card_mapping(c).map("car") == "car"
+        assert "car" in registry.card_mapping(c).table.values()  # every shipped model finds cars (DOTA: "small vehicle")
     y = next(e.card for e in list_models() if e.card.name == "yolo11n")
     assert y.url and y.url.startswith("https://") and y.sha256
 
@@ -223,7 +223,7 @@ def test_a_broken_card_does_not_hide_the_others(tmp_path):
     models = tmp_path / "models"
     card(models, "fine", file="w.pt", sha256=PAYLOAD_SHA)
     (models / "w.pt").write_bytes(PAYLOAD)
-    (models / "broken.yaml").write_text("name: broken\nformat: tflite\n")
+    (models / "broken.yaml").write_text("name: broken\nformat: caffe\n")
     problems: list = []
     assert [e.card.name for e in list_models(models, problems) if e.card_path.parent == models] == ["fine"]
     assert len(problems) == 1 and "broken.yaml" in str(problems[0])

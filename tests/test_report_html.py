@@ -111,6 +111,8 @@ def make_run(root: Path, n_days: int = 3) -> Path:
     dets_gdf = gpd.GeoDataFrame(dets, geometry="geometry", crs="EPSG:4326")
     for df in (frames_gdf, dets_gdf):
         df["captured_at"] = pd.to_datetime(df["captured_at"], utc=True)
+    for corner in (f"{axis}{k}" for k in range(1, 5) for axis in ("x", "y")):
+        dets_gdf[corner] = float("nan")  # an axis-aligned model: no oriented corners
     write_parquet(run / T.FRAMES.name, frames_gdf[T.FRAMES.column_names])
     write_parquet(run / T.DETECTIONS.name, dets_gdf[T.DETECTIONS.column_names])
     geot = dets_gdf.copy()
@@ -130,14 +132,17 @@ def make_run(root: Path, n_days: int = 3) -> Path:
         b0 = pd.Timestamp(start.date(), tz="UTC") + pd.Timedelta(days=day)
         fid = f"h{day:015d}"
         for cls, n in (("car", 2 + 2 * day), ("truck", 1)):
-            rows.append(dict(area="Hyesan", area_parent=None, country="KP", vehicle_class=cls,
+            rows.append(dict(area="Hyesan", area_parent=None, country="KP", frame_kind="overhead", vehicle_class=cls,
+                             bucket_by="day", tz="UTC", calibration="card test: precision 0.9, recall 0.8",
                              bucket=b0.strftime("%Y-%m-%d"), bucket_start=b0, bucket_end=b0 + pd.Timedelta(days=1),
                              n_frames=1, raw_count=n, count=n, imaged_km2=0.016, area_km2=12.5,
                              coverage_fraction=0.016 / 12.5, density_per_km2=n / 0.016, calibrated_count=n * 1.1,
                              calibrated_low=n * 0.8, calibrated_high=n * 1.5 + 1, first_seen=b0, last_seen=b0,
                              frame_ids=[fid]))
     b1 = pd.Timestamp(start.date(), tz="UTC") + pd.Timedelta(days=1)
-    rows.append(dict(area="Dandong", area_parent=None, country="CN", vehicle_class="bus", bucket=b1.strftime("%Y-%m-%d"),
+    rows.append(dict(area="Dandong", area_parent=None, country="CN", frame_kind="photo", bucket_by="day", tz="UTC",
+                     calibration="not calibrated: card test has no measured precision/recall for bus",
+                     vehicle_class="bus", bucket=b1.strftime("%Y-%m-%d"),
                      bucket_start=b1, bucket_end=b1 + pd.Timedelta(days=1), n_frames=1, raw_count=2, count=2,
                      imaged_km2=None, area_km2=30.0, coverage_fraction=None, density_per_km2=None,
                      calibrated_count=None, calibrated_low=None, calibrated_high=None, first_seen=b1, last_seen=b1,

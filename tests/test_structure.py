@@ -27,10 +27,6 @@ LAYERS: dict[str, set[str]] = {
 }
 
 
-# Old paths kept for scripts not yet updated (STRUCTURE_MAP.md); exempt from the layer rule only.
-ALIASES = {"borderwatch.detector.training", "borderwatch.detector.taxonomy"}
-
-
 # Known imports against the layers, each with what would remove it. Keep this short.
 LAYER_EXCEPTIONS = {
     # the trust check reads shipped model cards; the card schema is a shared contract that belongs
@@ -172,8 +168,6 @@ def test_packages_import_only_the_layers_below():
     edges, _ = graph()
     wrong = []
     for module, targets in edges.items():
-        if module in ALIASES:
-            continue
         own = layer_of(module)
         allowed = LAYERS.get(own, set()) | {own}
         for t in sorted(targets):

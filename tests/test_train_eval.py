@@ -11,7 +11,7 @@ from borderwatch.boxes import iou_matrix as box_iou
 from borderwatch.datasets.formats import write_yolo
 from borderwatch.datasets.synthetic import synth_dataset
 from borderwatch.detector.card import load_card
-from borderwatch.errors import InputError, UntrustedWeightsError
+from borderwatch.errors import InputError
 from borderwatch.training.evaluation import IOU_THRESHOLDS, match
 
 

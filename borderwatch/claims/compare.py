@@ -253,7 +253,7 @@ class Comparer:
         cov, pho = self._by_evidence(rows)
         evs = [e for e in (self._stock_one(target, cov, True) if cov is not None else None,
                            self._stock_one(target, pho, False) if pho is not None else None) if e is not None]
-        return _combine(evs, rows)
+        return _combine(evs)
 
     def flow(self, claim: dict, rows, unit_days: int) -> Evidence:
         target = claim_interval(claim, self.opts.value_tolerance)
@@ -503,14 +503,14 @@ class Comparer:
         return self.absence(rows), w0, w1
 
 
-def _combine(evs: list[Evidence], rows) -> Evidence:
+def _combine(evs: list[Evidence]) -> Evidence:
     """One verdict from the verdicts of coverage and of photos: a decisive one wins; two that disagree
-    leave the claim inconclusive (on the coverage's evidence, which allows it)."""
+    leave the claim inconclusive (resting on the coverage, whose rows it cites)."""
     decisive = [e for e in evs if e.verdict in ("supported", "contradicted")]
     if len(decisive) == 2 and decisive[0].verdict != decisive[1].verdict:
         first = decisive[0]
         return Evidence("inconclusive", f"Coverage and photos disagree: {decisive[0].reason} {decisive[1].reason}",
-                        first.observed, first.observed_calibrated, first.observed_low, first.observed_high, rows,
+                        first.observed, first.observed_calibrated, first.observed_low, first.observed_high, first.rows,
                         evidence=first.evidence, calibration=first.calibration)
     if decisive:
         return decisive[0]

@@ -1,6 +1,6 @@
 """The words reports use for vehicles, quantities, trends and presence, folded onto the taxonomy.
 
-The base vehicle words come from ``detector.taxonomy.SYNONYMS`` (shared with the detector); this
+The base vehicle words come from ``borderwatch.taxonomy.SYNONYMS`` (shared with the detector); this
 module adds the plural forms, brands and models (Camry, BYD, Foton), the generic words that stand for
 "vehicles" in general (whose class comes from context), and the activity words ("smuggling",
 "imports") that stand for vehicles only when the text has just said which vehicles.

@@ -37,6 +37,48 @@ def _usage_error(message: str) -> typer.Exit:
     return typer.Exit(EXIT_USAGE)
 
 
+def _config_from(params: dict) -> DetectConfig:
+    """The DetectConfig of ``detect``'s parameters (named as its fields, but ``manifest``, ``download``)."""
+    from pydantic import ValidationError
+
+    try:
+        return DetectConfig(
+            model=params["model"],
+            slicing=SliceParams(**{name: params[name] for name in SliceParams.model_fields}),
+            manifests=list(params["manifest"] or []),
+            class_map=params["class_map"],
+            **{name: params[name] for name in (*ReadOptions.model_fields, *EngineOptions.model_fields) if name != "calibration"},
+            **{name: params[name] for name in ModelOptions.model_fields if name != "allow_download"},
+            allow_download=params["download"],
+            calibration=list(params["calibration"] or []),
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        flag = "--" + str(first["loc"][-1]).replace("_", "-") if first["loc"] else "options"
+        raise _usage_error(f"{flag}: {first['msg'].removeprefix('Value error, ')}") from None
+
+
+def _print_summary(summary) -> None:
+    """One line: frames ok/failed/skipped, detections, dropped classes, where the run is."""
+    parts = [f"{summary.ok} ok" + (f" ({summary.resumed} resumed)" if summary.resumed else "")]
+    if summary.failed:
+        parts.append(f"{summary.failed} failed")
+    if summary.skipped:
+        parts.append(f"{summary.skipped} skipped")
+    dropped = sum(summary.dropped.values())
+    drop_text = ""
+    if dropped:
+        top = ", ".join(f"{k} {v}" for k, v in summary.dropped.most_common(4))
+        drop_text = f"; {dropped} dropped as unmapped classes ({top})"
+    err_console.print(
+        f"{_plural(summary.frames, 'frame')}: {', '.join(parts)}; {_plural(summary.detections, 'detection')}{drop_text}"
+        f" -> {summary.out_dir}",
+        soft_wrap=True,
+        highlight=False,
+        markup=False,
+    )
+
+
 def detect_command(
     inputs: Annotated[
         list[str] | None,
@@ -95,26 +137,10 @@ def detect_command(
       borderwatch detect archive/ --model yolo11n-int8-openvino --engine ray --ray-workers 4 --out runs/year
     """
     params = dict(locals())
-    from pydantic import ValidationError
-
     from borderwatch.detector.run import driver
     from borderwatch.errors import BorderwatchError
 
-    try:
-        config = DetectConfig(
-            model=model,
-            slicing=SliceParams(**{name: params[name] for name in SliceParams.model_fields}),
-            manifests=list(manifest or []),
-            class_map=class_map,
-            **{name: params[name] for name in (*ReadOptions.model_fields, *EngineOptions.model_fields) if name != "calibration"},
-            **{name: params[name] for name in ModelOptions.model_fields if name != "allow_download"},
-            allow_download=download,
-            calibration=list(calibration or []),
-        )
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        flag = "--" + str(first["loc"][-1]).replace("_", "-") if first["loc"] else "options"
-        raise _usage_error(f"{flag}: {first['msg'].removeprefix('Value error, ')}") from None
+    config = _config_from(params)
     if not inputs and not manifest:
         raise _usage_error("give at least one INPUT (file, folder, pattern or manifest) or --manifest")
     try:
@@ -128,23 +154,7 @@ def detect_command(
     except BorderwatchError as exc:
         raise _usage_error(str(exc)) from None
     if not quiet:
-        parts = [f"{summary.ok} ok" + (f" ({summary.resumed} resumed)" if summary.resumed else "")]
-        if summary.failed:
-            parts.append(f"{summary.failed} failed")
-        if summary.skipped:
-            parts.append(f"{summary.skipped} skipped")
-        dropped = sum(summary.dropped.values())
-        drop_text = ""
-        if dropped:
-            top = ", ".join(f"{k} {v}" for k, v in summary.dropped.most_common(4))
-            drop_text = f"; {dropped} dropped as unmapped classes ({top})"
-        err_console.print(
-            f"{_plural(summary.frames, 'frame')}: {', '.join(parts)}; {_plural(summary.detections, 'detection')}{drop_text}"
-            f" -> {summary.out_dir}",
-            soft_wrap=True,
-            highlight=False,
-            markup=False,
-        )
+        _print_summary(summary)
     raise typer.Exit(summary.exit_code)
 
 

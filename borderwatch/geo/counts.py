@@ -17,8 +17,11 @@ photo's manifest names it (or its lon/lat falls in it), or when a detection was 
 it). ``density_per_km2`` divides the count of detections from frames *with* footprints by
 ``imaged_km2``, because photos have no ground area. ``any_vehicle`` rows sum the classes.
 Frames whose status is not ``ok``, and frames without a capture time, are left out (with a warning).
-Calibrated estimates: see ``calibration``; they use the run's model card (from run.json, or the
-``card`` argument) for the class, at the GSD closest to the run's median.
+Photos and overhead frames are counted apart (``frame_kind``): a street photo and a nadir raster
+see different things through different models, so their counts are never added. Calibrated
+estimates: see ``calibration``; each kind's rows use the card of the model that detected it
+(run.json's per-kind section, or the ``card`` argument) at the GSD and threshold it ran at, and
+``calibration`` says what they rest on or why there are none.
 """
 
 from __future__ import annotations

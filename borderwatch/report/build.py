@@ -346,6 +346,7 @@ def _files(run_dir: Path, report_dir: Path, pdf: Path | None, map_html: Path | N
         (T.COMPARISONS.name, run_dir / T.COMPARISONS.name, "the comparisons as Parquet"),
         ("run.json", run_dir / "run.json", "detection settings, versions and model hash"),
         ("stages.json", run_dir / "stages.json", "which stages ran, with their input fingerprints"),
+        (T.RUN_LABEL, run_dir / T.RUN_LABEL, "the run's label: demo or not, title and notice"),
     ]
     for path in sorted(run_dir.glob("geojson/*.geojson")):
         entries.append((f"geojson/{path.name}", path, f"the {path.stem} layer as GeoJSON"))

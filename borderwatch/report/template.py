@@ -33,10 +33,11 @@ models:
 # How frames are cut into tiles and which detections are kept. Changing any of these reruns
 # detection (frames with unchanged settings are not recomputed).
 detection:
-  tile_size: 640                  # tile side, pixels
-  overlap: 0.2                    # fraction of a tile shared with its neighbour
+  tile_size: null                 # tile side, model-input pixels; null = the model card's (else 640)
+  overlap: null                   # fraction of a tile shared with its neighbour; null = the card's (else 0.2)
   batch_size: 8                   # tiles per forward pass
-  conf: 0.25                      # minimum score kept
+  conf: null                      # minimum score kept; null = the model card's operating threshold (else 0.25)
+  model_gsd_m: null               # m/px raster windows are resampled to for the model; null = the card's, 0 = never
   iou: 0.5                        # IoU of the model's own NMS inside a tile
   merge: ios                      # merge across tiles: ios (greedy, intersection over smaller) or nms (IoU)
   merge_threshold: 0.5            # IoS or IoU at which two boxes of neighbouring tiles are one vehicle

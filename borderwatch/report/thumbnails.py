@@ -109,6 +109,36 @@ def is_raster(path: Path, crs: object) -> bool:
     return has_crs or path.suffix.lower() in RASTER_SUFFIXES
 
 
+CORNERS = ("x1", "y1", "x2", "y2", "x3", "y3", "x4", "y4")
+
+
+def draw_boxes(image: Image.Image, detections: pd.DataFrame, crop: tuple[int, int, int, int]) -> None:
+    """Outline each detection on ``image`` (which shows ``crop`` of the frame) in its class colour:
+    the oriented box when the detection has corners (x1..y4), else the axis-aligned box."""
+    if not len(detections):
+        return
+    x0, y0, x1, y1 = crop
+    sx, sy = image.width / (x1 - x0), image.height / (y1 - y0)
+    draw = ImageDraw.Draw(image)
+    line = max(2, round(min(image.size) / 150))
+    boxes = detections[["x_min", "y_min", "x_max", "y_max"]].to_numpy(np.float64)
+    corners = (
+        detections[list(CORNERS)].to_numpy(np.float64).reshape(-1, 4, 2)
+        if all(c in detections.columns for c in CORNERS)
+        else np.full((len(boxes), 4, 2), np.nan)
+    )
+    classes = detections["vehicle_class"].astype(str).tolist()
+    for (bx0, by0, bx1, by1), quad, cls in zip(boxes, corners, classes, strict=True):
+        colour = CLASS_COLOURS.get(cls, "#ff00ff")
+        if np.isfinite(quad).all():
+            points = [((px - x0) * sx, (py - y0) * sy) for px, py in quad]
+            draw.line([*points, points[0]], fill=colour, width=line, joint="curve")
+            continue
+        rect = ((bx0 - x0) * sx, (by0 - y0) * sy, (bx1 - x0) * sx, (by1 - y0) * sy)
+        rect = (rect[0], rect[1], max(rect[2], rect[0] + 2), max(rect[3], rect[1] + 2))
+        draw.rectangle(rect, outline=colour, width=line)
+
+
 def frame_thumbnail(frame: pd.Series | dict, detections: pd.DataFrame, max_side: int = 480) -> Thumbnail:
     """A PNG of the frame around its detections, each box outlined in its class colour.
 
@@ -130,16 +160,7 @@ def frame_thumbnail(frame: pd.Series | dict, detections: pd.DataFrame, max_side:
                 width, height = img.size
     crop = _crop_box(boxes, width, height)
     image = _read_raster(path, crop, max_side) if raster else _read_photo(path, crop, (width, height), max_side)
-    x0, y0, x1, y1 = crop
-    sx, sy = image.width / (x1 - x0), image.height / (y1 - y0)
-    draw = ImageDraw.Draw(image)
-    line = max(2, round(min(image.size) / 150))
-    classes = detections["vehicle_class"].astype(str).tolist() if len(detections) else []
-    for (bx0, by0, bx1, by1), cls in zip(boxes, classes, strict=True):
-        colour = CLASS_COLOURS.get(cls, "#ff00ff")
-        rect = ((bx0 - x0) * sx, (by0 - y0) * sy, (bx1 - x0) * sx, (by1 - y0) * sy)
-        rect = (rect[0], rect[1], max(rect[2], rect[0] + 2), max(rect[3], rect[1] + 2))
-        draw.rectangle(rect, outline=colour, width=line)
+    draw_boxes(image, detections, crop)
     buffer = io.BytesIO()
     # A 256-colour palette keeps photos legible at well under half the bytes of a true-colour PNG,
     # which matters when dozens of thumbnails are inlined into one page.
