@@ -85,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch", type=int, default=RECIPE["batch"])
     ap.add_argument("--fraction", type=float, default=1.0)
     ap.add_argument("--workers", type=int, default=RECIPE["workers"])
+    ap.add_argument("--continue-from", type=Path,
+                    help="stage 2: fine-tune further from a stage-1 checkpoint (lr0 halved, no warm-up)")
     args = ap.parse_args(argv)
     out = args.out.resolve()
     if REPO in out.parents or out == REPO:
@@ -92,15 +94,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     os.environ.setdefault("YOLO_CONFIG_DIR", str(out.parent / "ultralytics"))
     os.environ.setdefault("YOLO_OFFLINE", "1")
-    sha = sha256_of(args.start)
-    if sha != DOTA_START_SHA256:
-        print(f"{args.start}: sha256 {sha} is not the published DOTA start checkpoint", file=sys.stderr)
-        return 2
-    start = make_start(args.start, out / "start_dota_car_truck_bus.pt")
-    from ultralytics import YOLO
-
     recipe = dict(RECIPE, epochs=args.epochs, imgsz=args.imgsz, batch=args.batch, workers=args.workers,
                   fraction=args.fraction)
+    if args.continue_from:
+        # our own stage-1 checkpoint: the class layout is already car/truck/bus on DOTA ids
+        start = args.continue_from
+        recipe.update(lr0=RECIPE["lr0"] / 2, warmup_epochs=0.0)
+    else:
+        sha = sha256_of(args.start)
+        if sha != DOTA_START_SHA256:
+            print(f"{args.start}: sha256 {sha} is not the published DOTA start checkpoint", file=sys.stderr)
+            return 2
+        start = make_start(args.start, out / "start_dota_car_truck_bus.pt")
+    from ultralytics import YOLO
+
     model = YOLO(str(start), task="obb")
     model.train(data=str(args.data), project=str(out), name=args.name, time=args.time_hours, **recipe)
     print(f"run: {out / args.name}\nweights: {out / args.name / 'weights'}")

@@ -119,3 +119,151 @@ def test_cli_help_and_defaults_come_from_the_fields():
         field = group.model_fields[name]
         assert params[name].help.rstrip(".") == field.description.rstrip("."), name
         assert params[name].default == field.default, name
+
+
+# ------------------------------------------------------------------------------ count, claims, compare
+from borderwatch.claims.options import ClaimsOptions, CompareOptions  # noqa: E402
+from borderwatch.geo.options import AreaOptions, CountOptions  # noqa: E402
+
+AREA = dict(name_field="name:en", parent_field="province", layer="districts", crs="EPSG:32652", select=["Hyesan"])
+COUNT = dict(by="week", tz="Asia/Pyongyang", dedup_iou=0.5)  # and card, a file made in the test
+CLAIMS = dict(min_confidence=0.5, tz="Asia/Seoul")
+COMPARE = dict(tolerance_days=5, value_tolerance=0.3, min_coverage=0.6, alpha=0.01, tz="Asia/Shanghai")
+COUNT_CLI = {"crs": "areas_crs"}  # count's parameter where it differs from the field
+
+
+def _stage_args(command: str, values: dict, names: dict | None = None) -> list[str]:
+    import typer
+
+    params = {p.name: p for p in typer.main.get_command(app).commands[command].params}
+    args = []
+    for name, value in values.items():
+        opt = params[(names or {}).get(name, name)].opts[0]
+        for item in value if isinstance(value, list) else [value]:
+            args += [opt, str(item)]
+    return args
+
+
+def test_stage_values_cover_every_field():
+    for group, values, given in ((AreaOptions, AREA, set()), (CountOptions, COUNT, {"card"}),
+                                 (ClaimsOptions, CLAIMS, set()), (CompareOptions, COMPARE, set())):
+        missing = set(group.model_fields) - set(values) - given
+        assert not missing, f"{group.__name__}: give a test value for {sorted(missing)}"
+        for name, value in values.items():
+            assert value != group.model_fields[name].get_default(call_default_factory=True), name
+
+
+def _card(tmp_path: Path) -> Path:
+    card = tmp_path / "card.yaml"
+    card.write_text("name: x\n")
+    return card
+
+
+def test_count_fields_from_the_cli(tmp_path, monkeypatch):
+    from borderwatch.geo import counts
+
+    seen = {}
+
+    def fake_count_run(run_dir, areas, name_field, parent_field, **kwargs):
+        seen.update(kwargs, name_field=name_field, parent_field=parent_field)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(counts, "count_run", fake_count_run)
+    card = _card(tmp_path)
+    args = ["count", str(tmp_path), *_stage_args("count", {**AREA, **COUNT, "card": card}, COUNT_CLI)]
+    result = CliRunner().invoke(app, args)
+    assert seen, result.output
+    assert seen["name_field"] == [AREA["name_field"]] and seen["parent_field"] == [AREA["parent_field"]]
+    assert (seen["layer"], seen["areas_crs"], seen["select"]) == (AREA["layer"], AREA["crs"], AREA["select"])
+    assert {k: seen[k] for k in COUNT} == COUNT and seen["card"] == card
+
+
+def test_count_fields_from_the_run_config(tmp_path, monkeypatch):
+    from borderwatch.geo import counts
+    from borderwatch.pipeline.stages import run_count
+
+    (tmp_path / "imagery").mkdir()
+    _card(tmp_path)
+    (tmp_path / "areas.geojson").write_text('{"type": "FeatureCollection", "features": []}')
+    text = ("inputs: imagery/\n"
+            "areas:\n  file: areas.geojson\n" + "".join(f"  {k}: {v}\n" for k, v in AREA.items())
+            + "counts:\n" + "".join(f"  {k}: {v}\n" for k, v in COUNT.items()) + "  card: card.yaml\n")
+    config = parse_config(text, base_dir=tmp_path)
+    assert config.areas.model_dump(exclude={"file"}) == AreaOptions(**AREA).model_dump()
+    assert config.counts.model_dump() == CountOptions(**COUNT, card=tmp_path / "card.yaml").model_dump()
+    seen = {}
+
+    def fake_count_run(run_dir, **kwargs):
+        seen.update(kwargs)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(counts, "count_run", fake_count_run)
+    with pytest.raises(SystemExit):
+        run_count(config, quiet=True)
+    assert {k: seen[k] for k in COUNT} == COUNT and seen["card"] == tmp_path / "card.yaml"
+    assert (seen["name_field"], seen["parent_field"], seen["layer"], seen["areas_crs"], seen["select"]) == (
+        AREA["name_field"], AREA["parent_field"], AREA["layer"], AREA["crs"], AREA["select"])
+
+
+def test_claims_fields_from_the_cli(tmp_path, monkeypatch):
+    import json
+    from types import SimpleNamespace
+
+    from borderwatch.claims import articles, extract
+
+    seen = {}
+
+    def fake_load(path, tz):
+        seen["tz"] = tz
+        return [SimpleNamespace(source_file=path.name)]
+
+    def fake_extract(article, gazetteer):
+        return [SimpleNamespace(confidence=c, to_dict=lambda c=c: {"confidence": c}) for c in (0.4, 0.6)]
+
+    monkeypatch.setattr(articles, "load_article_file", fake_load)
+    monkeypatch.setattr(extract, "extract_claims", fake_extract)
+    (tmp_path / "a.txt").write_text("text")
+    out = tmp_path / "claims.json"
+    result = CliRunner().invoke(app, ["claims", str(tmp_path / "a.txt"), "-o", str(out), *_stage_args("claims", CLAIMS)])
+    assert result.exit_code == 0, result.output
+    assert seen["tz"] == CLAIMS["tz"]
+    assert json.loads(out.read_text()) == [{"confidence": 0.6}]
+
+
+def test_compare_fields_from_the_cli_and_the_run_config(tmp_path, monkeypatch):
+    from borderwatch.claims import compare
+
+    seen = {}
+
+    def fake_compare_run(run_dir, claims, out_dir=None, **kwargs):
+        seen.update(kwargs)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(compare, "compare_run", fake_compare_run)
+    claims = tmp_path / "claims.json"
+    claims.write_text("[]")
+    result = CliRunner().invoke(app, ["compare", str(tmp_path), str(claims), *_stage_args("compare", COMPARE)])
+    assert seen == COMPARE, result.output
+
+    (tmp_path / "imagery").mkdir()
+    text = "inputs: imagery/\ncompare:\n" + "".join(f"  {k}: {v}\n" for k, v in COMPARE.items())
+    assert parse_config(text, base_dir=tmp_path).compare.options() == COMPARE
+    # null (the example config's way of saying "the default") keeps CompareOptions' default
+    text = "inputs: imagery/\ncompare:\n" + "".join(f"  {k}: null\n" for k in COMPARE)
+    assert parse_config(text, base_dir=tmp_path).compare.options() == CompareOptions().model_dump()
+
+
+def test_stage_help_and_defaults_come_from_the_fields():
+    import typer
+
+    commands = typer.main.get_command(app).commands
+    for command, group, name, param in (("count", CountOptions, "dedup_iou", "dedup_iou"),
+                                        ("count", CountOptions, "card", "card"),
+                                        ("count", AreaOptions, "crs", "areas_crs"),
+                                        ("claims", ClaimsOptions, "min_confidence", "min_confidence"),
+                                        ("compare", CompareOptions, "value_tolerance", "value_tolerance"),
+                                        ("compare", CompareOptions, "tz", "tz")):
+        params = {p.name: p for p in commands[command].params}
+        field = group.model_fields[name]
+        assert params[param].help.rstrip(".") == field.description.rstrip("."), (command, name)
+        assert params[param].default == field.default, (command, name)

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from borderwatch.cli_common import Quiet, err_console, say, track
+from borderwatch.claims.options import ClaimsOptions, CompareOptions
+from borderwatch.cli_common import Quiet, default, err_console, option, say, track
 
 
 def _warning(message: str) -> None:
@@ -20,10 +21,9 @@ def _warning(message: str) -> None:
 def claims_command(
     articles: Annotated[list[Path], typer.Argument(help="Article files (.json .txt .md .html) or folders of them.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the claims (one JSON list).")] = Path("claims.json"),
-    min_confidence: Annotated[float, typer.Option("--min-confidence", min=0.0, max=1.0,
-                                                  help="Drop claims less certain than this.")] = 0.0,
-    tz: Annotated[str | None, typer.Option("--tz", help="Time zone for publication timestamps that carry an offset "
-                                           "(IANA name, e.g. Asia/Pyongyang); default: as written.")] = None,
+    min_confidence: Annotated[float, option(ClaimsOptions, "min_confidence", "--min-confidence", min=0.0, max=1.0)
+                              ] = default(ClaimsOptions, "min_confidence"),
+    tz: Annotated[str | None, option(ClaimsOptions, "tz", "--tz")] = default(ClaimsOptions, "tz"),
     quiet: Quiet = False,
 ) -> None:
     """Extract vehicle claims (counts, ranges, trends, presence, prices ...) from news reports.
@@ -82,15 +82,16 @@ def claims_command(
 def compare_command(
     run_dir: Annotated[Path, typer.Argument(help="Run directory holding counts.parquet (from `borderwatch count`).")],
     claims: Annotated[Path, typer.Argument(help="claims.json from `borderwatch claims`.")],
-    tolerance_days: Annotated[int, typer.Option("--tolerance-days", min=0,
-                                                help="Widen each claim's period by this many days on each side.")] = 3,
+    tolerance_days: Annotated[int, option(CompareOptions, "tolerance_days", "--tolerance-days", min=0)
+                              ] = default(CompareOptions, "tolerance_days"),
     out_dir: Annotated[Path | None, typer.Option("--output", "-o", help="Folder for comparisons.parquet/.csv "
                                                  "(default: RUN_DIR).")] = None,
-    alpha: Annotated[float, typer.Option("--alpha", min=0.0, max=1.0, help="Significance level of trend tests.")] = 0.05,
-    min_coverage: Annotated[float, typer.Option("--min-coverage", min=0.0, max=1.0,
-                                                help="Area coverage needed before missing vehicles count against a claim.")] = 0.8,
-    tz: Annotated[str | None, typer.Option("--tz", help="Time zone of the claims' calendar days (default: the one "
-                                           "the counts were made in, as counts.parquet records it).")] = None,
+    alpha: Annotated[float, option(CompareOptions, "alpha", "--alpha", min=0.0, max=1.0)] = default(CompareOptions, "alpha"),
+    min_coverage: Annotated[float, option(CompareOptions, "min_coverage", "--min-coverage", min=0.0, max=1.0)
+                            ] = default(CompareOptions, "min_coverage"),
+    value_tolerance: Annotated[float, option(CompareOptions, "value_tolerance", "--value-tolerance", min=0.0)
+                               ] = default(CompareOptions, "value_tolerance"),
+    tz: Annotated[str | None, option(CompareOptions, "tz", "--tz")] = default(CompareOptions, "tz"),
     quiet: Quiet = False,
 ) -> None:
     """Judge each claim against the counts: supported, contradicted, inconclusive or not_testable.
@@ -102,7 +103,7 @@ def compare_command(
 
     try:
         df = compare_run(run_dir, claims, out_dir, tolerance_days=tolerance_days, alpha=alpha, min_coverage=min_coverage,
-                         tz=tz)
+                         value_tolerance=value_tolerance, tz=tz)
     except BorderwatchError as exc:
         err_console.print(str(exc))
         raise typer.Exit(1) from exc

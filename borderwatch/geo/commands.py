@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from borderwatch.cli_common import Quiet
+from borderwatch.cli_common import Quiet, default, option
+from borderwatch.geo.options import AreaOptions, CountOptions
 
 
 def _report_warnings(messages) -> None:
@@ -28,21 +29,21 @@ def count(
         ),
     ] = None,
     name_field: Annotated[
-        list[str] | None, typer.Option("--name-field", help="Column holding the area name (default: name); one, or one per --areas.")
+        list[str] | None, option(AreaOptions, "name_field", "--name-field",
+                                 help="Column holding the area name (default: name); one, or one per --areas.")
     ] = None,
     parent_field: Annotated[
         list[str] | None,
-        typer.Option("--parent-field", help="Column holding the parent area (city of a district); one, or one per --areas (\"\" for none)."),
+        option(AreaOptions, "parent_field", "--parent-field",
+               help="Column holding the parent area (city of a district); one, or one per --areas (\"\" for none)."),
     ] = None,
-    layer: Annotated[str | None, typer.Option("--layer", help="Layer of a GeoPackage with several.")] = None,
-    areas_crs: Annotated[str | None, typer.Option("--areas-crs", help="CRS of an areas file that declares none, e.g. EPSG:32652.")] = None,
-    select: Annotated[
-        list[str] | None, typer.Option("--select", help="Keep only areas with this name or parent (repeatable; gazetteer aliases work).")
-    ] = None,
-    by: Annotated[str, typer.Option("--by", help="Time bucket: day, week (ISO) or month.")] = "day",
-    tz: Annotated[str, typer.Option("--tz", help="Time zone of the buckets, e.g. Asia/Pyongyang.")] = "UTC",
-    dedup_iou: Annotated[float, typer.Option("--dedup-iou", help="IoU at which boxes of overlapping scenes of one date are one vehicle (0: off).")] = 0.3,
-    card: Annotated[Path | None, typer.Option("--card", help="Model card for calibration (default: the run's model card).")] = None,
+    layer: Annotated[str | None, option(AreaOptions, "layer", "--layer")] = default(AreaOptions, "layer"),
+    areas_crs: Annotated[str | None, option(AreaOptions, "crs", "--areas-crs")] = default(AreaOptions, "crs"),
+    select: Annotated[list[str] | None, option(AreaOptions, "select", "--select")] = default(AreaOptions, "select"),
+    by: Annotated[str, option(CountOptions, "by", "--by")] = default(CountOptions, "by"),
+    tz: Annotated[str, option(CountOptions, "tz", "--tz")] = default(CountOptions, "tz"),
+    dedup_iou: Annotated[float, option(CountOptions, "dedup_iou", "--dedup-iou")] = default(CountOptions, "dedup_iou"),
+    card: Annotated[Path | None, option(CountOptions, "card", "--card")] = default(CountOptions, "card"),
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: the run folder).")] = None,
     geojson: Annotated[bool, typer.Option("--geojson", help="Also write geojson/<layer>.geojson.")] = False,
     quiet: Quiet = False,

@@ -20,7 +20,7 @@ import os
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import yaml
 from pydantic import (
@@ -36,8 +36,10 @@ from pydantic import (
     model_validator,
 )
 
+from borderwatch.claims.options import CompareOptions
 from borderwatch.detector.options import EngineOptions, ModelOptions, ReadOptions, SliceParams
 from borderwatch.errors import ConfigError
+from borderwatch.geo.options import AreaOptions, CountOptions
 
 GLOB_CHARS = frozenset("*?[")
 MAX_CONFIG_BYTES = 1 << 20
@@ -174,43 +176,51 @@ class DetectionConfig(SliceParams, ReadOptions):
         return SliceParams(**{name: getattr(self, name) for name in SliceParams.model_fields})
 
 
-class AreasConfig(_Section):
+class AreasConfig(_Section, AreaOptions):
+    """The areas counts are made for: a file, read with ``count``'s area options (``AreaOptions``)."""
+
     file: ExistingPath | None = Field(
         None, description="vector file of areas (GeoJSON, GeoPackage, Shapefile, GeoParquet); null = gazetteer"
     )
-    name_field: str | None = Field(None, description="column holding the area name (required with file)")
-    parent_field: str | None = Field(None, description="column holding the parent area (city of a district)")
-    layer: str | None = Field(None, description="layer of a multi-layer file such as a GeoPackage")
-    crs: str | None = Field(None, description="CRS of a file that declares none (EPSG:4326, EPSG:32652, ...)")
-    select: list[str] = Field(default_factory=list, description="keep only these areas (names or aliases)")
 
 
-class CountsConfig(_Section):
-    by: Literal["day", "week", "month"] = Field("day", description="time bucket of the counts")
-    tz: Annotated[str, AfterValidator(_zone)] = Field(
-        "UTC", description="time zone the buckets start in (Asia/Pyongyang, Asia/Shanghai, UTC)"
-    )
-    dedup_iou: float = Field(
-        0.3, ge=0.0, le=1.0, description="boxes of overlapping scenes of one date with this IoU are one vehicle (0: off)"
-    )
+class CountsConfig(_Section, CountOptions):
+    """Time buckets and de-duplication: exactly ``count``'s options (``CountOptions``), declared there."""
+
+    @field_validator("tz")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return _zone(value)
+
+    @field_validator("card", mode="before")
+    @classmethod
+    def _expand_card(cls, value: Any) -> Any:
+        return _expand(value)
+
+    @field_validator("card")
+    @classmethod
+    def _existing_card(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        return None if value is None else _must_exist(_resolve(value, info))
 
 
-class CompareConfig(_Section):
-    """How claims are judged; null keeps the compare stage's own default."""
+class CompareConfig(_Section, CompareOptions):
+    """How claims are judged: exactly ``compare``'s options (``CompareOptions``); null keeps the default."""
 
-    tolerance_days: int | None = Field(
-        None, ge=0, le=365, description="days added on each side of a claim's period (default 3)"
-    )
-    value_tolerance: float | None = Field(
-        None, ge=0, le=5, description="relative slack on a claimed count (default 0.15)"
-    )
-    min_coverage: float | None = Field(
-        None, ge=0, le=1, description="coverage needed before missing vehicles count against a claim (default 0.8)"
-    )
-    alpha: float | None = Field(None, gt=0, lt=1, description="level of the trend tests (default 0.05)")
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_default(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: v for k, v in value.items() if v is not None}
+        return value
+
+    @field_validator("tz")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else _zone(value)
 
     def options(self) -> dict:
-        return {k: v for k, v in self.model_dump().items() if v is not None}
+        """The keyword arguments of ``compare_run``."""
+        return self.model_dump()
 
 
 class OutputsConfig(_Section):

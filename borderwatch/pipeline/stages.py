@@ -251,7 +251,7 @@ def run_count(config: RunConfig, quiet: bool) -> dict:
         summary = count_run(
             config.run_dir, areas=a.file, name_field=a.name_field, parent_field=a.parent_field, by=c.by, tz=c.tz,
             geojson=config.outputs.geojson, dedup_iou=c.dedup_iou, layer=a.layer, areas_crs=a.crs,
-            select=a.select or None,
+            select=a.select or None, card=c.card,
         )
     for w in caught:
         if w.category.__name__ == "GeoWarning":

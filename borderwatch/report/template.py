@@ -69,6 +69,7 @@ counts:
   by: day                         # day, week or month
   tz: Asia/Pyongyang              # buckets start at midnight in this zone (UTC, Asia/Shanghai, ...)
   dedup_iou: 0.3                  # same vehicle in overlapping scenes of one date at this IoU (0: off)
+  card: null                      # model card to calibrate with; null = each frame kind's model's card
 
 articles: []                      # reports to check: files or folders of .txt .md .html .json articles
 #  - articles/
@@ -80,6 +81,7 @@ compare:
   value_tolerance: null           # relative slack on a claimed count (default 0.15)
   min_coverage: null              # coverage needed before missing vehicles count against a claim (default 0.8)
   alpha: null                     # level of the trend tests (default 0.05)
+  tz: null                        # zone of the claims' calendar days; null = the zone of the counts
 
 outputs:
   run_dir: run                    # every table, the stage ledger and the report go here

@@ -66,13 +66,19 @@ def _check_data(data_yaml: Path) -> None:
 
 
 def _pin_checkpoints(trainer) -> None:
-    """ultralytics callback (on_model_save): vouch for the checkpoints this training just wrote."""
+    """ultralytics callback (on_model_save, on_train_end): vouch for the checkpoints this training
+    just wrote — last, best and the per-epoch copies (a crashed run resumes from one of those), and
+    again after ultralytics strips the optimizer at the end (which changes the bytes)."""
     from borderwatch.trust import pin
 
+    wdir = getattr(trainer, "wdir", None)
+    paths = sorted(Path(wdir).glob("*.pt")) if wdir is not None and Path(wdir).is_dir() else []
     for attr in ("last", "best"):
         path = getattr(trainer, attr, None)
-        if path is not None and Path(path).is_file():
-            pin(path, note="written by borderwatch train")
+        if path is not None and Path(path).is_file() and Path(path) not in paths:
+            paths.append(Path(path))
+    for path in paths:
+        pin(path, note="written by borderwatch train")
 
 
 def _check_resumable(last: Path, trust_weights: bool) -> None:
@@ -147,6 +153,7 @@ def train(
 
         yolo = YOLO(str(last), task="detect")  # checked just above
         yolo.add_callback("on_model_save", _pin_checkpoints)
+        yolo.add_callback("on_train_end", _pin_checkpoints)
         try:
             yolo.train(resume=True, device=dev, workers=workers, plots=plots)
         except AssertionError as exc:  # ultralytics' way of saying the run is already complete
@@ -166,6 +173,7 @@ def train(
             args["time"] = float(time_hours)
         args.update(overrides)
         yolo.add_callback("on_model_save", _pin_checkpoints)
+        yolo.add_callback("on_train_end", _pin_checkpoints)
         yolo.train(**args)
     trainer = getattr(yolo, "trainer", None)
     save_dir = Path(trainer.save_dir) if trainer is not None else run_dir
