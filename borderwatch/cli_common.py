@@ -165,3 +165,16 @@ def showing_warnings() -> Iterator[None]:
 
         warnings.showwarning = show  # restored by catch_warnings on exit
         yield
+
+
+class ConsoleProgress:
+    """A ``borderwatch.progress.Progress`` that prints notes and bars on stderr (nothing when quiet)."""
+
+    def __init__(self, quiet: bool = False):
+        self.quiet = quiet
+
+    def note(self, message: str) -> None:
+        say(message, self.quiet)
+
+    def track(self, items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
+        return track(items, description, total=total, quiet=self.quiet)

@@ -63,6 +63,18 @@ class InputWarning(BorderwatchWarning):
     """An input (a file, a manifest row, a resume part) was skipped or only partly used; the batch goes on."""
 
 
+class RunWarning(BorderwatchWarning):
+    """A stage of ``borderwatch run`` or a part of the report went on without something (a sample, a
+    PDF, a chart); what is missing is named."""
+
+
+def warn_run(message: str, stacklevel: int = 2) -> None:
+    """Issue a RunWarning attributed to the caller (the CLI prints it)."""
+    import warnings
+
+    warnings.warn(RunWarning(message), stacklevel=stacklevel + 1)
+
+
 def warn_input(message: str, stacklevel: int = 2) -> None:
     """Issue an InputWarning attributed to the caller (the CLI prints it; see ``cli_common.showing_warnings``)."""
     import warnings

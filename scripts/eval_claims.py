@@ -3,6 +3,7 @@
     python scripts/eval_claims.py ../shared/articles              # whole, dev, blind, leave-one-publisher-out
     python scripts/eval_claims.py ../shared/articles --dev-only   # while developing: blind never extracted
     python scripts/eval_claims.py ../shared/articles --dev-only --errors   # misses/extras of dev articles
+    python scripts/eval_claims.py ../shared/articles --dev-only --errors --half A   # inner hold-out
     python scripts/eval_claims.py --choose-blind ../shared/articles        # re-derive the blind list
 
 Matching rules (strict: same kind, class, values within 10%, overlapping periods and quotes) are in
@@ -13,7 +14,13 @@ extraction code of issue 12 was changed, by a rule on file names only (``choose_
 are grouped by publisher family, ordered within a family by (annotation batch, seeded sha256 of the file
 name), and every third from the first is blind. Development looks only at the other ("dev") articles:
 ``--errors`` refuses to list blind articles and ``--dev-only`` does not even extract them. The blind
-figure is measured once, at the start (baseline) and when the work is done.
+figure was measured at the start (baseline), when the first pass was done (0.615), and a second time
+after the second pass (the restructuring into measures/statements/cues/claim modules): it has been
+seen twice, so it is no longer blind; a next pass needs a fresh held-out set.
+
+Inner hold-out (second pass). Dev is split by publisher family into half A (Daily NK, 38 North,
+Choson Exchange, The Japan Times) and half B (the rest); errors are read on A only (``--half A``) and
+a change is kept only when B improves or holds.
 
 Leave-one-publisher-out (LOPO). The extractor is rules, not a fitted model, so there is nothing to refit
 per fold; what LOPO asks is whether the rules hold on a publisher as a whole rather than on the one that
@@ -44,6 +51,9 @@ FAMILIES = {"dailynk": "Daily NK", "thepressunited": "Daily NK", "asiapress": "A
             "chosonexchange": "Choson Exchange", "rfa": "Radio Free Asia", "yonhap": "Yonhap", "kbs": "Yonhap",
             "japantimes": "The Japan Times"}
 SINGLES = "single-article publishers"
+# Inner hold-out inside dev (issue 12, second pass), by publisher family so that no family is on both
+# sides: errors are read on half A only; a change is kept only if half B improves or holds.
+HALF_A = {"Daily NK", "38 North", "Choson Exchange", "The Japan Times"}
 
 
 def family(name: str) -> str:
@@ -88,6 +98,7 @@ def main() -> int:
     ap.add_argument("folder", type=Path, nargs="?", default=Path(__file__).resolve().parents[2] / "shared" / "articles")
     ap.add_argument("--dev-only", action="store_true", help="extract and score the dev articles only (while developing)")
     ap.add_argument("--errors", action="store_true", help="list gold claims missed and extracted claims unmatched (dev only)")
+    ap.add_argument("--half", choices=("A", "B"), help="with --errors: only that half of dev (read errors on A)")
     ap.add_argument("--article", help="with --errors: only articles whose name contains this")
     ap.add_argument("--choose-blind", action="store_true", help="print the blind list the freezing rule gives")
     ap.add_argument("--tolerance", type=float, default=0.10, help="relative tolerance on values (default 0.10)")
@@ -106,7 +117,10 @@ def main() -> int:
     dev = [x for x in items if x[0] not in blind]
     held = [x for x in items if x[0] in blind]
     blocks = []
-    sets = [(f"dev ({len(dev)} articles)", dev)]
+    half_a = [x for x in dev if family(x[0]) in HALF_A]
+    half_b = [x for x in dev if family(x[0]) not in HALF_A]
+    sets = [(f"dev ({len(dev)} articles)", dev), (f"dev half A ({len(half_a)} articles: " + ", ".join(sorted(HALF_A))
+                                                  + ")", half_a), (f"dev half B ({len(half_b)} articles)", half_b)]
     if not args.dev_only:
         sets = [(f"whole corpus ({len(items)} articles)", items)] + sets + [
             (f"blind ({len(held)} articles, {BLIND_FILE.name}: " + ", ".join(n for n, *_ in held) + ")", held)]
@@ -139,7 +153,8 @@ def main() -> int:
         args.out.write_text(f"$ python scripts/eval_claims.py {args.folder}{' --dev-only' if args.dev_only else ''}\n\n"
                             + report + "\n", encoding="utf-8")
     if args.errors:
-        ev = evaluate([x for x in dev if not args.article or args.article in x[0]], args.tolerance)
+        pool = {"A": half_a, "B": half_b}.get(args.half, dev)
+        ev = evaluate([x for x in pool if not args.article or args.article in x[0]], args.tolerance)
         print("\n== missed gold claims (dev)")
         for c in ev.misses:
             print(f"  {c['article'][:28]:<28} {_fmt(c)}")

@@ -76,7 +76,8 @@ def test_long_sentences_are_split_and_quotes_stay_substrings(gaz):
         for s in p.sentences:
             assert len(s.text) <= MAX_SENTENCE_CHARS
             assert text[s.start:s.end] == s.text
-    claims = extract_claims(_article(text), gaz)
+    # the budget guards wall time, which a loaded CI runner stretches; this test is about splitting
+    claims = extract_claims(_article(text), gaz, time_budget=60.0)
     assert claims and all(c.quote in text for c in claims)
 
 

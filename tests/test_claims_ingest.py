@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from borderwatch.claims.articles import decode_bytes, load_article_file, load_articles
-from borderwatch.claims.dates import date_from_url
+from borderwatch.claims.datelines import date_from_url
 from borderwatch.claims.htmltext import html_to_text
 from borderwatch.cli import app
 from borderwatch.errors import InputError

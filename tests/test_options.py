@@ -199,7 +199,7 @@ def test_count_fields_from_the_run_config(tmp_path, monkeypatch):
 
     monkeypatch.setattr(counts, "count_run", fake_count_run)
     with pytest.raises(SystemExit):
-        run_count(config, quiet=True)
+        run_count(config)
     assert {k: seen[k] for k in COUNT} == COUNT and seen["card"] == tmp_path / "card.yaml"
     assert (seen["name_field"], seen["parent_field"], seen["layer"], seen["areas_crs"], seen["select"]) == (
         AREA["name_field"], AREA["parent_field"], AREA["layer"], AREA["crs"], AREA["select"])

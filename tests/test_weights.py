@@ -93,8 +93,9 @@ def test_format_detection(tmp_path):
     assert detect_format(Path("a.onnx")) == "onnx"
     with pytest.raises(InputError, match="exactly one .xml"):
         detect_format(tmp_path)
+    assert detect_format(Path("a.tflite")) == "tflite"
     with pytest.raises(InputError, match="unsupported"):
-        detect_format(Path("a.tflite"))
+        detect_format(Path("a.caffemodel"))
 
 
 @pytest.mark.slow

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from borderwatch.claims.dates import (
+from borderwatch.claims.datelines import (
     Reference,
     date_from_url,
     date_lines,

@@ -29,10 +29,10 @@ SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11
 NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                 "seven": 7, "eight": 8, "nine": 9, "ten": 10, "several": 3, "a few": 3, "few": 3}
 
-_MONTH = (r"(?<![A-Za-z])(?P<month>January|February|March|April|May|June|July|August|September|October|November|December|"
+MONTH_PATTERN = (r"(?<![A-Za-z])(?P<month>January|February|March|April|May|June|July|August|September|October|November|December|"
           r"Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept\.?|Sep\.?|Oct\.?|Nov\.?|Dec\.?)(?![A-Za-z])")
-_DAY = r"(?P<day>[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?!\d)"
-_YEAR = r"(?P<year>(?:19|20)\d{2})"
+DAY_PATTERN = r"(?P<day>[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?!\d)"
+YEAR_PATTERN = r"(?P<year>(?:19|20)\d{2})"
 _PART = r"(?P<part>early|mid|middle|late|the start of|the beginning of|the end of|the middle of|the first half of|the second half of|the start of|end of|beginning of|start of)"
 
 
@@ -147,7 +147,7 @@ def _infer_year(month: int, ctx: Context, which: str = "latest") -> int | None:
     return anchor.year if month <= anchor.month else anchor.year - 1
 
 
-def _month_num(text: str) -> int:
+def month_number(text: str) -> int:
     return MONTHS[text.lower().rstrip(".")]
 
 
@@ -166,14 +166,14 @@ def _r_iso(m: re.Match, ctx: Context) -> Period | None:
 
 def _r_full(m: re.Match, ctx: Context) -> Period | None:
     try:
-        d = date(int(m.group("year")), _month_num(m.group("month")), int(m.group("day")))
+        d = date(int(m.group("year")), month_number(m.group("month")), int(m.group("day")))
     except ValueError:
         return None
     return Period(d, d)
 
 
 def _r_month_day_range(m: re.Match, ctx: Context) -> Period | None:
-    month = _month_num(m.group("month"))
+    month = month_number(m.group("month"))
     year = int(m.group("year")) if m.group("year") else _infer_year(month, ctx)
     if year is None:
         return None
@@ -184,7 +184,7 @@ def _r_month_day_range(m: re.Match, ctx: Context) -> Period | None:
 
 
 def _r_month_day(m: re.Match, ctx: Context) -> Period | None:
-    month = _month_num(m.group("month"))
+    month = month_number(m.group("month"))
     year = _infer_year(month, ctx)
     if year is None:
         return None
@@ -198,7 +198,7 @@ def _r_month_day(m: re.Match, ctx: Context) -> Period | None:
 
 
 def _r_month_part(m: re.Match, ctx: Context) -> Period | None:
-    month = _month_num(m.group("month"))
+    month = month_number(m.group("month"))
     which = (m.group("which") or "latest").lower()
     year = int(m.group("year")) if m.group("year") else _infer_year(month, ctx, which)
     if year is None:
@@ -209,7 +209,7 @@ def _r_month_part(m: re.Match, ctx: Context) -> Period | None:
 def _r_month_span(m: re.Match, ctx: Context) -> Period | None:
     """"October and November 2025": both months in the year given once."""
     year = int(m.group("year"))
-    a, b = _month_num(m.group("month")), _month_num(m.group("month2"))
+    a, b = month_number(m.group("month")), month_number(m.group("month2"))
     if b < a:
         return Period(date(year - 1, a, 1), _month_end(year, b))
     return Period(date(year, a, 1), _month_end(year, b))
@@ -349,7 +349,7 @@ def _r_ordinal_day(m: re.Match, ctx: Context) -> Period | None:
 
 
 def _r_month_year(m: re.Match, ctx: Context) -> Period | None:
-    return _month_part(int(m.group("year")), _month_num(m.group("month")), None)
+    return _month_part(int(m.group("year")), month_number(m.group("month")), None)
 
 
 def _r_year(m: re.Match, ctx: Context) -> Period | None:
@@ -359,17 +359,17 @@ def _r_year(m: re.Match, ctx: Context) -> Period | None:
 
 _ATOMS: tuple[tuple[str, Resolver], ...] = (
     (r"\b(?P<y>(?:19|20)\d{2})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})\b", _r_iso),
-    (rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", _r_full),
-    (rf"\b{_DAY}\s+{_MONTH},?\s+{_YEAR}\b", _r_full),
-    (rf"\b{_MONTH}\s+{_DAY}\s*(?:to|-|–|—|through|until)\s*(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+{_YEAR})?", _r_month_day_range),
-    (rf"{_MONTH}\s+(?:and|to|through|-|–)\s+(?P<month2>January|February|March|April|May|June|July|August|September|"
-     rf"October|November|December),?\s+{_YEAR}\b", _r_month_span),
-    (rf"{_MONTH}\s+{_DAY}\b(?!,?\s*(?:19|20)\d\d)", _r_month_day),
-    (rf"\b{_DAY}\s+{_MONTH}", _r_month_day),
-    (rf"(?:\b{_PART}[\s\-]+)?(?:(?P<which>this|last|next)\s+)?{_MONTH}(?:,?\s+{_YEAR})?(?!\s*(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?!\d))", _r_month_part),
+    (rf"\b{MONTH_PATTERN}\s+{DAY_PATTERN},?\s+{YEAR_PATTERN}\b", _r_full),
+    (rf"\b{DAY_PATTERN}\s+{MONTH_PATTERN},?\s+{YEAR_PATTERN}\b", _r_full),
+    (rf"\b{MONTH_PATTERN}\s+{DAY_PATTERN}\s*(?:to|-|–|—|through|until)\s*(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+{YEAR_PATTERN})?", _r_month_day_range),
+    (rf"{MONTH_PATTERN}\s+(?:and|to|through|-|–)\s+(?P<month2>January|February|March|April|May|June|July|August|September|"
+     rf"October|November|December),?\s+{YEAR_PATTERN}\b", _r_month_span),
+    (rf"{MONTH_PATTERN}\s+{DAY_PATTERN}\b(?!,?\s*(?:19|20)\d\d)", _r_month_day),
+    (rf"\b{DAY_PATTERN}\s+{MONTH_PATTERN}", _r_month_day),
+    (rf"(?:\b{_PART}[\s\-]+)?(?:(?P<which>this|last|next)\s+)?{MONTH_PATTERN}(?:,?\s+{YEAR_PATTERN})?(?!\s*(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?!\d))", _r_month_part),
     (r"\b(?:the\s+)?(?:(?P<part>early|mid|late)[\s\-]+)?(?P<decade>(?:19|20)\d0)s\b", _r_decade),
-    (rf"\b(?:(?P<which>this|last|next)\s+)?(?P<season>spring|summer|autumn|fall|winter)(?:\s+(?:of\s+)?{_YEAR})?\b", _r_season),
-    (rf"\b{_PART}[\s\-]+{_YEAR}\b", _r_year_part),
+    (rf"\b(?:(?P<which>this|last|next)\s+)?(?P<season>spring|summer|autumn|fall|winter)(?:\s+(?:of\s+)?{YEAR_PATTERN})?\b", _r_season),
+    (rf"\b{_PART}[\s\-]+{YEAR_PATTERN}\b", _r_year_part),
     (r"\b(?:last night|yesterday|overnight|the previous night|the night before|today|tonight|this morning|"
      r"this afternoon|this evening|this week|last week|the previous week|the past week|this month|last month|"
      r"the previous month|the past month|this year|last year|the previous year|a year earlier|a year ago|next year|"
@@ -384,7 +384,7 @@ _ATOMS: tuple[tuple[str, Resolver], ...] = (
     (r"\bon the (?P<day>\d{1,2})(?:st|nd|rd|th)\b", _r_ordinal_day),
     (rf"\b(?:(?<=in )|(?<=since )|(?<=from )|(?<=until )|(?<=till )|(?<=by )|(?<=of )|(?<=to )|(?<=around )|"
      rf"(?<=during )|(?<=between )|(?<=and )|(?<=before )|(?<=after )|(?<=through )|(?<=circa )|(?<=about )|"
-     rf"(?<=^)|(?<=year )){_YEAR}\b(?![\-–]\d|\s*(?:yuan|won|dollars|vehicles|cars|trucks|units)\b)", _r_year),
+     rf"(?<=^)|(?<=year )){YEAR_PATTERN}\b(?![\-–]\d|\s*(?:yuan|won|dollars|vehicles|cars|trucks|units)\b)", _r_year),
 )
 _ATOM_RES = tuple((re.compile(p, re.IGNORECASE), r) for p, r in _ATOMS)
 # Month names that are also words ("may", "march") count only when capitalised.
@@ -505,150 +505,3 @@ def find_dates(text: str) -> list[DateExpr]:
             out.append(DateExpr(m.start(), m.end(), m.group(0), "since_then", ()))
     out.sort(key=lambda d: d.start)
     return out
-
-
-# --- publication dates ------------------------------------------------------------------------------
-
-_PUB_LINE_RE = re.compile(
-    rf"^\W*(?:(?:published|posted|updated|date)\s*:?\s*)?(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
-    rf"(?:(?P<t1>\d{{1,2}}:\d{{2}}\s*[AP]M)\s+)?"
-    rf"(?:{_MONTH}\s+{_DAY},?\s+{_YEAR}|(?P<d2>\d{{1,2}})\s+(?P<m2>[A-Z][a-z]+)\s+(?P<y2>(?:19|20)\d{{2}})|"
-    rf"(?P<iy>(?:19|20)\d{{2}})-(?P<im>\d{{2}})-(?P<id>\d{{2}}))"
-    rf"(?:,?\s*(?:at\s+)?(?P<t2>\d{{1,2}}:\d{{2}}\s*(?:[AP]M)?))?\s*$",
-    re.IGNORECASE,
-)
-
-
-def parse_date_text(text: str) -> date | None:
-    """A calendar date written alone: "March 04, 2025", "4 March 2025", "2025-03-04", "Dec. 1, 2015"."""
-    m = _PUB_LINE_RE.match(text.strip())
-    if not m:
-        return None
-    try:
-        if m.group("year"):
-            return date(int(m.group("year")), _month_num(m.group("month")), int(m.group("day")))
-        if m.group("y2"):
-            return date(int(m.group("y2")), _month_num(m.group("m2")), int(m.group("d2")))
-        return date(int(m.group("iy")), int(m.group("im")), int(m.group("id")))
-    except (KeyError, ValueError):
-        return None
-
-
-# A news dateline at the head of a paragraph: "DANDONG, China, Aug. 16 (Yonhap) --",
-# "Dandong, China (AFP) July 6, 2017", "SEOUL, Oct. 14 (Yonhap) -".
-_DATELINE_RE = re.compile(
-    rf"^\W*(?:By [^\n]{{0,60}}?\s+)?(?P<city>[A-Z][A-Za-z’'\-]+(?:\s[A-Z][A-Za-z’'\-]+)?),\s*(?:[A-Z][A-Za-z .]+?,?\s*)?"
-    rf"(?:\((?P<agency1>[A-Za-z .]+)\)\s*)?{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?\s*(?:\((?P<agency2>[A-Za-z .]+)\))?",
-)
-
-
-@dataclass(frozen=True)
-class Dateline:
-    city: str
-    month: int
-    day: int
-    year: int | None
-
-
-def find_dateline(text: str) -> Dateline | None:
-    """The dateline of an article: the first of its first lines that opens with "CITY, ... Mon. DD (Agency)"."""
-    for line in text.splitlines()[:15]:
-        m = _DATELINE_RE.match(line[:200])
-        # an agency in brackets makes it a dateline; "Saturday, July 26, 2025" is a page's date widget
-        if m and (m.group("agency1") or m.group("agency2")) and m.group("city").split()[-1].lower() not in WEEKDAYS:
-            try:
-                month = _month_num(m.group("month"))
-                day = int(m.group("day"))
-                year = int(m.group("year")) if m.group("year") else None
-                date(year or 2000, month, day)
-            except (KeyError, ValueError):
-                continue
-            return Dateline(m.group("city").title(), month, day, year)
-    return None
-
-
-@dataclass(frozen=True)
-class DateLine:
-    line: str
-    date: date
-    strong: bool  # a byline or stamp; False for a bare "Saturday, July 26, 2025" (a page widget)
-
-
-def date_lines(text: str) -> list[DateLine]:
-    """Lines of an article that hold nothing but a date (bylines, stamps, page widgets)."""
-    out = []
-    for line in text.splitlines():
-        s = line.strip().lstrip("/|-–— ").strip()
-        if not s or len(s) > 60:
-            continue
-        m = _PUB_LINE_RE.match(s)
-        if not m:
-            continue
-        d = parse_date_text(s)
-        if d is None:
-            continue
-        stamped = bool(m.group("t1") or m.group("t2") or re.match(r"\W*(published|posted|updated|date)", s, re.I))
-        # a weekday without a time is how page widgets show today's date, not a byline
-        widget = bool(re.match(r"\W*(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", s, re.I))
-        strong = stamped or not widget
-        out.append(DateLine(s, d, strong))
-    return out
-
-
-def parse_hint(text: str | None) -> Reference | None:
-    """A publication hint such as "2025-10", "2025-12 (from URL path)", "2020-06-23 (from URL ...)"."""
-    if not text:
-        return None
-    m = re.match(r"\s*((?:19|20)\d{2})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", str(text))
-    if not m:
-        return None
-    y = int(m.group(1))
-    try:
-        if m.group(3):
-            return Reference.day(date(y, int(m.group(2)), int(m.group(3))), "hint")
-        if m.group(2):
-            return Reference.month(y, int(m.group(2)), "hint")
-    except ValueError:
-        return None
-    return Reference(date(y, 1, 1), date(y, 12, 31), "hint")
-
-
-def date_from_url(url: str | None) -> Reference | None:
-    """A date in a URL: /2020/06/23/, /2025/12/, 2025-03-04, or MMDDYYYY / MMDDYY tokens that agree
-    with a /YYYY/MM/ path ("/2020/06/sinuiju062320/" -> 2020-06-23)."""
-    if not url:
-        return None
-    path = re.sub(r"^[a-z]+://[^/]+", "", url, flags=re.I)
-    m = re.search(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})(?:/|$)", path)
-    if m:
-        try:
-            return Reference.day(date(int(m.group(1)), int(m.group(2)), int(m.group(3))), "url")
-        except ValueError:
-            pass
-    m = re.search(r"(?<!\d)((?:19|20)\d{2})-(\d{2})-(\d{2})(?!\d)", path)
-    if m:
-        try:
-            return Reference.day(date(int(m.group(1)), int(m.group(2)), int(m.group(3))), "url")
-        except ValueError:
-            pass
-    ym = re.search(r"/((?:19|20)\d{2})/(\d{1,2})(?:/|$)", path)
-    for run in re.findall(r"(?<!\d)(\d{6,14})(?!\d)", path):
-        # 02272013161526: a date (MMDDYYYY or YYYYMMDD) and maybe a time of day after it
-        token = run[:8] if len(run) >= 8 else run
-        try:
-            if len(token) == 8:
-                for y, mo, d in ((token[4:], token[:2], token[2:4]), (token[:4], token[4:6], token[6:])):
-                    if 1990 <= int(y) <= 2099 and 1 <= int(mo) <= 12:
-                        return Reference.day(date(int(y), int(mo), int(d)), "url")
-            elif ym:
-                mo, d, yy = int(token[:2]), int(token[2:4]), int(token[4:])
-                if mo == int(ym.group(2)) and 2000 + yy == int(ym.group(1)):
-                    return Reference.day(date(2000 + yy, mo, d), "url")
-        except ValueError:
-            continue
-    if ym:
-        try:
-            return Reference.month(int(ym.group(1)), int(ym.group(2)), "url")
-        except ValueError:
-            return None
-    return None

@@ -71,6 +71,28 @@ class Inference(BaseModel):
     nms: bool = Field(True, description="False: the model is end-to-end (one box per object, no NMS)")
 
 
+class EnsembleMember(BaseModel):
+    """One model of a ``format: ensemble`` card and the taxonomy classes it contributes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(description="a registry name, or a weights file relative to the card's folder")
+    classes: list[str] = Field(min_length=1, description="taxonomy classes this member gives; its others are dropped")
+    conf: float | None = Field(None, ge=0.0, le=1.0, description="this member's threshold (default: the run's)")
+    fallback: list[str] = Field(default_factory=list, description="models tried in order when `model` is missing")
+
+
+class Fusion(BaseModel):
+    """How an ensemble settles overlaps: a ``suppress`` box overlapping a ``by`` box is dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    suppress: list[str] = Field(default_factory=lambda: ["truck", "car", "bus"])
+    by: list[str] = Field(default_factory=lambda: ["heavy_equipment"])
+    iou: float | None = Field(0.5, ge=0.0, le=1.0, description="drop at IoU >= this (null: not by IoU)")
+    ios: float | None = Field(0.7, ge=0.0, le=1.0, description="drop when this share of the suppressed box is inside (null: not)")
+
+
 THRESHOLD_TOLERANCE = 0.026
 """A table row stands for thresholds this close to its own (tables are measured every 0.05)."""
 
@@ -80,7 +102,7 @@ class ModelCard(BaseModel):
 
     name: str
     description: str = ""
-    format: Literal["pt", "onnx", "openvino", "torchscript", "engine", "tflite"] = "pt"
+    format: Literal["pt", "onnx", "openvino", "torchscript", "engine", "tflite", "ensemble"] = "pt"
     task: Literal["detect", "obb"] = Field("detect", description="axis-aligned (detect) or oriented (obb) boxes")
     file: str | None = Field(None, description="file or folder name, relative to the card's folder")
     url: str | None = Field(None, description="download address for users with a network")
@@ -95,6 +117,8 @@ class ModelCard(BaseModel):
     training: dict = Field(default_factory=dict, description="data, split, epochs, ... as free text")
     inference: Inference = Field(default_factory=Inference, description="detect's defaults for this model")
     metrics: list[Metrics] = Field(default_factory=list, description="one entry per evaluation (native, 30 cm, ...)")
+    members: list[EnsembleMember] = Field(default_factory=list, description="format ensemble: the member models")
+    fusion: Fusion = Field(default_factory=Fusion, description="format ensemble: how members' overlaps are settled")
 
     def _closest(self, vehicle_class: str, gsd_m: float | None) -> Metrics | None:
         candidates = [m for m in self.metrics if vehicle_class in m.per_class or vehicle_class in m.pr_table]
@@ -166,4 +190,5 @@ def load_card(path: str | Path) -> ModelCard:
 
 
 def dump_card(card: ModelCard) -> str:
-    return yaml.safe_dump(card.model_dump(exclude_none=True), sort_keys=False, allow_unicode=True)
+    exclude = None if card.format == "ensemble" else {"members", "fusion"}  # only ensembles have them
+    return yaml.safe_dump(card.model_dump(exclude_none=True, exclude=exclude), sort_keys=False, allow_unicode=True)

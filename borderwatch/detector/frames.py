@@ -242,6 +242,36 @@ def _expand(item: str, out: Discovery) -> tuple[list[FrameInput], list[Path]]:
     raise ConfigError(f"no such file or folder: {item}")
 
 
+def _manifest_frames(manifest_paths: list[Path], tz: tzinfo, out: Discovery) -> list[FrameInput]:
+    """The frames the manifests name, each with its row's metadata; a manifest's problems go to ``out``."""
+    from_manifests: list[FrameInput] = []
+    for mpath in dict.fromkeys(_abs(p) for p in manifest_paths):
+        try:
+            manifest = read_manifest(mpath, tz)
+        except InputError as exc:
+            out.problems.append(InputProblem(mpath, exc.reason))
+            continue
+        out.warnings += manifest.warnings
+        for entry in manifest.entries:
+            from_manifests.append(
+                FrameInput(
+                    entry.path,
+                    kind=entry.kind,
+                    captured_at=entry.captured_at,
+                    area=entry.area,
+                    lon=entry.lon,
+                    lat=entry.lat,
+                    origin=f"{mpath.name} row {entry.row}",
+                    from_manifest=True,
+                )
+            )
+        for problem in manifest.problems:
+            # a row naming a file: "<file>: <manifest>: row ..."; a row naming none: "<manifest>: row ..."
+            reason = str(problem.error) if problem.path is not None else problem.error.reason
+            out.problems.append(InputProblem(problem.path or mpath, reason))
+    return from_manifests
+
+
 def discover(
     inputs: Sequence[str | Path],
     manifests: Sequence[str | Path] = (),
@@ -272,31 +302,7 @@ def discover(
             raise ConfigError(f"no such manifest: {m}")
         manifest_paths.append(m)
 
-    from_manifests: list[FrameInput] = []
-    for mpath in dict.fromkeys(_abs(p) for p in manifest_paths):
-        try:
-            manifest = read_manifest(mpath, tz)
-        except InputError as exc:
-            out.problems.append(InputProblem(mpath, exc.reason))
-            continue
-        out.warnings += manifest.warnings
-        for entry in manifest.entries:
-            from_manifests.append(
-                FrameInput(
-                    entry.path,
-                    kind=entry.kind,
-                    captured_at=entry.captured_at,
-                    area=entry.area,
-                    lon=entry.lon,
-                    lat=entry.lat,
-                    origin=f"{mpath.name} row {entry.row}",
-                    from_manifest=True,
-                )
-            )
-        for problem in manifest.problems:
-            # a row naming a file: "<file>: <manifest>: row ..."; a row naming none: "<manifest>: row ..."
-            reason = str(problem.error) if problem.path is not None else problem.error.reason
-            out.problems.append(InputProblem(problem.path or mpath, reason))
+    from_manifests = _manifest_frames(manifest_paths, tz, out)
 
     # A file whose manifest row is bad fails with that row's reason rather than running without the
     # metadata the analyst meant it to have; a manifest given as input is not also a skipped file.

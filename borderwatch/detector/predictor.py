@@ -245,6 +245,8 @@ def load_predictor(
     params = (params or SliceParams()).resolved()
     if runtime not in RUNTIMES:
         raise ConfigError(f"runtime must be one of {', '.join(RUNTIMES)}, got {runtime!r}")
+    if resolved.format == "ensemble":
+        return _load_ensemble(resolved, params, device, half, imgsz, runtime, threads, calibration, cache_dir)
     ensure_loadable(resolved)  # first: nothing may touch an untrusted pickle
     device = pick_device(device)
     size = imgsz or params.tile_size
@@ -283,6 +285,20 @@ def load_predictor(
 
 
 RUNTIMES = ("auto", "native", "openvino", "openvino-int8", "onnx")
+
+
+def _load_ensemble(resolved, params, device, half, imgsz, runtime, threads, calibration, cache_dir):
+    """Each member loaded the way it would load alone (trust check, export, runtime), at its own threshold."""
+    from borderwatch.detector.ensemble import load_ensemble
+
+    def member(m: ResolvedModel, conf: float | None):
+        p = params if conf is None else params.model_copy(update={"conf": conf})
+        return load_predictor(
+            m, p, device=device, half=half, imgsz=imgsz, runtime=runtime, threads=threads,
+            calibration=calibration, cache_dir=cache_dir,
+        )
+
+    return load_ensemble(resolved, member)
 
 
 def _usable_int8(

@@ -288,6 +288,8 @@ def resolve_model(
 
     entry, local = _find_named(spec_str, models_dir)
     card = entry.card if entry is not None else None
+    if card is not None and card.format == "ensemble":
+        return resolve_ensemble(entry, models_dir, allow_download, trust_weights)
     if local is not None:
         return _build(spec_str, local, card, "models_dir", trust_weights, models_dir)
     if entry is not None:
@@ -321,3 +323,51 @@ def resolve_model(
         spec_str,
     )
 
+
+
+def resolve_ensemble(
+    entry: CardEntry, models_dir: Path | None = None, allow_download: bool = True, trust_weights: bool = False
+) -> ResolvedModel:
+    """A ``format: ensemble`` card with every member resolved as if named alone (so each one passes
+    the trust check on its own bytes); a missing member is an error naming the member and where to put it."""
+    from borderwatch.detector.ensemble import FusionRule, ResolvedEnsemble, ensemble_sha256
+
+    card = entry.card
+    if not card.members:
+        raise InputError(f"ensemble model card {card.name!r} lists no members", entry.card_path)
+    members = []
+    for member in card.members:
+        misses: list[str] = []
+        found = None
+        for spec in (member.model, *member.fallback):
+            beside = entry.card_path.parent / spec
+            try:
+                if Path(spec).suffix and beside.is_file():
+                    found = _build(beside.stem, beside, None, "models_dir", trust_weights, models_dir)
+                else:
+                    found = resolve_model(spec, models_dir, allow_download, trust_weights)
+                break
+            except ModelNotFoundError as exc:
+                misses.append(exc.reason)
+        if found is None:
+            raise ModelNotFoundError(
+                f"model {card.name!r} is an ensemble whose member {member.model!r} is missing: " + "; then ".join(misses),
+                entry.card_path,
+            )
+        if found.format == "ensemble":
+            raise InputError(f"ensemble {card.name!r}: member {member.model!r} is itself an ensemble", entry.card_path)
+        members.append((found, tuple(member.classes), member.conf))
+    fusion = FusionRule(tuple(card.fusion.suppress), tuple(card.fusion.by), card.fusion.iou, card.fusion.ios)
+    return ResolvedEnsemble(
+        name=card.name,
+        path=entry.card_path,
+        format="ensemble",
+        sha256=ensemble_sha256(card.name, members, fusion),
+        card=card,
+        mapping=card_mapping(card),
+        trusted=all(m.trusted for m, _, _ in members),
+        origin="models_dir",
+        trust_given=trust_weights,
+        members=tuple(members),
+        fusion=fusion,
+    )

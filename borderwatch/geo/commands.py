@@ -54,9 +54,7 @@ def count(
     """
     import warnings
 
-    from rich.table import Table
-
-    from borderwatch.cli_common import err_console, error, say
+    from borderwatch.cli_common import error
     from borderwatch.errors import BorderwatchError, GeoWarning
     from borderwatch.geo.buckets import BUCKETS
     from borderwatch.geo.counts import count_run
@@ -76,8 +74,16 @@ def count(
         error(exc)
         raise typer.Exit(2) from None
     _report_warnings(summary.warnings)
-    if quiet:
-        return
+    if not quiet:
+        _print_summary(summary, by)
+
+
+def _print_summary(summary, by: str) -> None:
+    """What was counted, the first rows of the any_vehicle counts and the files written."""
+    from rich.table import Table
+
+    from borderwatch.cli_common import err_console, say
+
     say(
         f"{summary.n_detections} detections, {summary.n_in_areas} in {len(summary.areas)} areas, "
         f"{summary.n_duplicates} duplicates across scenes; {summary.frames_used} frames used"

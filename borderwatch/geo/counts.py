@@ -254,6 +254,20 @@ def _imaged_pairs(codes: _DetectionCodes, frames_ok, aset: AreaSet, gaz) -> pd.D
     return pairs.merge(imaged.astype({"area": object, "area_parent": object, "bucket": object}), on=KEY, how="left")
 
 
+def _with_area_attributes(grid: pd.DataFrame, aset: AreaSet, gaz) -> pd.DataFrame:
+    """``grid`` with each area's country and km² (a parent-level area a manifest names: from the gazetteer)."""
+    f = aset.frame.copy()
+    f["_parent_key"] = f["parent"].astype(object).where(f["parent"].notna(), "")
+    attrs = f[["name", "_parent_key", "country", "area_km2"]].rename(columns={"name": "area"})
+    grid = grid.merge(attrs, on=["area", "_parent_key"], how="left")
+    missing_country = grid["country"].isna()
+    if missing_country.any():  # parent-level areas named by a manifest: country from the gazetteer
+        names = grid.loc[missing_country, "area"]
+        lookup = {n: (gaz.get(n).country if n in gaz else None) for n in names.unique()}
+        grid.loc[missing_country, "country"] = names.map(lookup)
+    return grid
+
+
 def _build_counts(tagged, dbuckets, frames_ok, aset: AreaSet, gaz, by: str, tz: str) -> pd.DataFrame:
     import shapely
 
@@ -299,16 +313,7 @@ def _build_counts(tagged, dbuckets, frames_ok, aset: AreaSet, gaz, by: str, tz: 
     anyv["vehicle_class"] = ANY_VEHICLE
     grid = pd.concat([grid, anyv], ignore_index=True)
 
-    # area attributes
-    f = aset.frame.copy()
-    f["_parent_key"] = f["parent"].astype(object).where(f["parent"].notna(), "")
-    attrs = f[["name", "_parent_key", "country", "area_km2"]].rename(columns={"name": "area"})
-    grid = grid.merge(attrs, on=["area", "_parent_key"], how="left")
-    missing_country = grid["country"].isna()
-    if missing_country.any():  # parent-level areas named by a manifest: country from the gazetteer
-        names = grid.loc[missing_country, "area"]
-        lookup = {n: (gaz.get(n).country if n in gaz else None) for n in names.unique()}
-        grid.loc[missing_country, "country"] = names.map(lookup)
+    grid = _with_area_attributes(grid, aset, gaz)
 
     # bucket bounds and frame times
     bt = bucket_table(frames_ok["captured_at"], by, tz)

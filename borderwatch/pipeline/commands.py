@@ -12,10 +12,12 @@ import typer
 
 from borderwatch.cli_common import (
     EXIT_USAGE,
+    ConsoleProgress,
     Quiet,
     config_errors_exit,
     error_exit,
     interrupted_exit,
+    showing_warnings,
     warn,
 )
 
@@ -37,7 +39,9 @@ def run_command(
     from borderwatch.pipeline.runner import StageFailed, run_pipeline
 
     try:
-        result = run_pipeline(config, quiet=quiet, force=force, trust_weights=trust_weights)
+        with showing_warnings():
+            result = run_pipeline(config, quiet=quiet, force=force, trust_weights=trust_weights,
+                                  progress=ConsoleProgress(quiet))
     except KeyboardInterrupt as exc:
         raise interrupted_exit(exc) from None
     except ConfigErrors as exc:
@@ -82,7 +86,8 @@ def demo_command(
     from borderwatch.pipeline.demo import run_demo
 
     try:
-        result = run_demo(out or Path("borderwatch-demo"), quiet=quiet, force=force)
+        with showing_warnings():
+            result = run_demo(out or Path("borderwatch-demo"), quiet=quiet, force=force, progress=ConsoleProgress(quiet))
     except ConfigErrors as exc:
         raise config_errors_exit(exc) from None
     except BorderwatchError as exc:

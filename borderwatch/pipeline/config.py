@@ -105,12 +105,13 @@ class ModelsConfig(_Section, ModelOptions):
     """Which model detects in each kind of frame; the rest of ``ModelOptions`` as ``detect`` has it."""
 
     photo: str = Field(
-        "yolo11n",
+        "borderwatch-photo",
         description="model for photos (ground/oblique): a registry name from models/ or $BORDERWATCH_MODELS, "
         "or a path to .pt/.onnx weights or an OpenVINO folder",
     )
     overhead: str | None = Field(
-        None, description="model for overhead rasters (satellite, aerial); null = the photo model"
+        "borderwatch-overhead",
+        description="model for overhead rasters (satellite, aerial); null = the photo model",
     )
     mapping: ExistingPath | None = Field(
         None, description="YAML/JSON file {source_class: taxonomy_class | null} overriding the class mapping"

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import yaml
 
-from borderwatch.cli_common import say, warn
-from borderwatch.errors import BorderwatchError, InputError
+from borderwatch.errors import BorderwatchError, InputError, warn_run
+from borderwatch.progress import SILENT, Progress
 
 ENV_SAMPLES = "BORDERWATCH_SAMPLES"
 ENV_MODELS = "BORDERWATCH_MODELS"
@@ -66,8 +66,9 @@ def pack_dir() -> Path:
     return cache_root() / "samples" / str(_pack()["pack"])
 
 
-def download_pack(target: Path, quiet: bool = False) -> Path:
+def download_pack(target: Path, quiet: bool = False, progress: Progress = SILENT) -> Path:
     """Fetch every file of the pinned pack into ``target``, each checked against its sha256."""
+    progress = SILENT if quiet else progress
     pack = _pack()
     for entry in pack["files"]:
         dest = target / entry["path"]
@@ -75,7 +76,7 @@ def download_pack(target: Path, quiet: bool = False) -> Path:
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(f".{dest.name}.part")
-        say(f"downloading {entry['url']}", quiet)
+        progress.note(f"downloading {entry['url']}")
         try:
             with urllib.request.urlopen(entry["url"], timeout=DOWNLOAD_TIMEOUT_S) as response, open(tmp, "wb") as out:
                 shutil.copyfileobj(response, out)
@@ -104,7 +105,7 @@ def _no_samples_message(why: str) -> str:
     )
 
 
-def find_samples(quiet: bool = False, allow_download: bool = True) -> Path:
+def find_samples(progress: Progress = SILENT, allow_download: bool = True) -> Path:
     """The folder of sample imagery to use (see the module doc for the order)."""
     wanted = _wanted(_spec())
     env = os.environ.get(ENV_SAMPLES)
@@ -123,8 +124,8 @@ def find_samples(quiet: bool = False, allow_download: bool = True) -> Path:
         return cached
     if not allow_download:
         raise DemoUnavailable(_no_samples_message(f"{ENV_SAMPLES} is not set and no sample pack is cached"))
-    say(f"{ENV_SAMPLES} is not set; fetching the demo's sample pack into {cached}", quiet)
-    return download_pack(cached, quiet)
+    progress.note(f"{ENV_SAMPLES} is not set; fetching the demo's sample pack into {cached}")
+    return download_pack(cached, progress=progress)
 
 
 def place_raster(source: Path, target: Path, lon: float, lat: float) -> Path:
@@ -215,10 +216,10 @@ class DemoSetup:
     skipped: list[str]
 
 
-def prepare_demo(out: Path, quiet: bool = False, allow_download: bool = True) -> DemoSetup:
+def prepare_demo(out: Path, progress: Progress = SILENT, allow_download: bool = True) -> DemoSetup:
     """Write the demo's imagery folder, manifest, articles and config under ``out``."""
     spec = _spec()
-    samples = find_samples(quiet, allow_download)
+    samples = find_samples(progress, allow_download)
     out = out.absolute()
     imagery = out / "imagery"
     imagery.mkdir(parents=True, exist_ok=True)
@@ -244,7 +245,7 @@ def prepare_demo(out: Path, quiet: bool = False, allow_download: bool = True) ->
     if not rows:
         raise DemoUnavailable(_no_samples_message(f"none of the demo's samples is in {samples}"))
     for name in skipped:
-        warn(f"demo sample {name} is not in {samples}; the demo goes on without it")
+        warn_run(f"demo sample {name} is not in {samples}; the demo goes on without it")
     manifest = imagery / "manifest.yaml"
     manifest.write_text(
         "# The demo's manifest: which border city each sample is placed in, and when (invented).\n"
@@ -277,10 +278,15 @@ def prepare_demo(out: Path, quiet: bool = False, allow_download: bool = True) ->
     return DemoSetup(path, samples, len(rows), skipped)
 
 
-def run_demo(out: str | Path, quiet: bool = False, force: bool = False, models: dict | None = None):
-    """Prepare the demo under ``out`` and run the pipeline; returns the PipelineResult."""
+def run_demo(out: str | Path, quiet: bool = False, force: bool = False, models: dict | None = None,
+             progress: Progress = SILENT):
+    """Prepare the demo under ``out`` and run the pipeline; returns the PipelineResult.
+
+    ``progress`` hears what is being done (``quiet``: nothing, and no bars); problems are warnings.
+    """
     from borderwatch.pipeline.runner import run_pipeline
 
-    setup = prepare_demo(Path(out), quiet)
-    say(f"demo: {setup.frames} sample frame(s) from {setup.samples}", quiet)
-    return run_pipeline(setup.config, quiet=quiet, force=force, models=models)
+    progress = SILENT if quiet else progress
+    setup = prepare_demo(Path(out), progress)
+    progress.note(f"demo: {setup.frames} sample frame(s) from {setup.samples}")
+    return run_pipeline(setup.config, quiet=quiet, force=force, models=models, progress=progress)

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from borderwatch.atomic import write_json
-from borderwatch.cli_common import say
 from borderwatch.errors import BorderwatchError, ConfigError, one_line
 from borderwatch.geoparquet import read_arrow
 from borderwatch.pipeline.config import RunConfig, load_config
@@ -40,6 +39,7 @@ from borderwatch.pipeline.stages import (
     run_detect,
     run_report,
 )
+from borderwatch.progress import SILENT, Progress
 
 
 class StageFailed(BorderwatchError):
@@ -140,14 +140,17 @@ def run_pipeline(
     config: RunConfig | None = None,
     models: dict | None = None,
     trust_weights: bool = False,
+    progress: Progress = SILENT,
 ) -> PipelineResult:
     """Run every stage of ``config_path`` (or an already loaded ``config``) that is not up to date.
 
     ``models`` maps a frame kind (photo, overhead) to a ready ``ModelHandle`` (for tests and
     notebooks: e.g. ``ModelHandle.from_predictor(stand_in)``), used instead of the config's model.
     Raises ConfigError for config mistakes (nothing is run) and StageFailed when a stage fails.
-    ``trust_weights`` is the user's ``--trust-weights``: a config file cannot set it.
+    ``trust_weights`` is the user's ``--trust-weights``: a config file cannot set it. ``progress``
+    hears what is being done (``quiet``: nothing, and no bars); problems are warnings.
     """
+    progress = SILENT if quiet else progress
     if config is None:
         if config_path is None:
             raise ValueError("give config_path or config")
@@ -163,11 +166,11 @@ def run_pipeline(
     handles = model_handles(config, models)
     fingerprint = stage_fingerprints(config, ledger, handles, discovery)
     actions: dict[str, Callable[[], dict]] = {
-        "detect": lambda: run_detect(config, handles, discovery, quiet),
-        "count": lambda: run_count(config, quiet),
-        "claims": lambda: run_claims(config, quiet),
-        "compare": lambda: run_compare(config, quiet),
-        "report": lambda: run_report(config, quiet),
+        "detect": lambda: run_detect(config, handles, discovery, quiet, progress),
+        "count": lambda: run_count(config, progress),
+        "claims": lambda: run_claims(config, progress),
+        "compare": lambda: run_compare(config, progress),
+        "report": lambda: run_report(config),
     }
     result = PipelineResult(run_dir=run_dir, report=None)
     for stage in STAGES:
@@ -175,9 +178,9 @@ def run_pipeline(
         if not force and ledger.valid(stage, fp, run_dir) and (stage != "report" or (config.report_dir / "index.html").exists()):
             result.reused.append(stage)
             result.details[stage] = (ledger.stages.get(stage) or {}).get("summary", {})
-            say(f"[dim]{stage}: up to date[/dim]", quiet)
+            progress.note(f"[dim]{stage}: up to date[/dim]")
             continue
-        say(f"[bold]{stage}[/bold] ...", quiet)
+        progress.note(f"[bold]{stage}[/bold] ...")
         started = time.perf_counter()
         try:
             summary = actions[stage]()

@@ -12,8 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from borderwatch.atomic import write_json
-from borderwatch.cli_common import say, showing_warnings, warn
-from borderwatch.errors import BorderwatchError, ConfigError
+from borderwatch.errors import BorderwatchError, ConfigError, GeoWarning, warn_input
 from borderwatch.geoparquet import (
     merged_geo_metadata,
     read_arrow,
@@ -23,6 +22,7 @@ from borderwatch.geoparquet import (
 )
 from borderwatch.pipeline.config import RunConfig
 from borderwatch.pipeline.ledger import stat_key
+from borderwatch.progress import SILENT, Progress
 from borderwatch.tables import DETECTIONS, FRAMES
 
 CLAIMS_JSON = "claims.json"
@@ -174,7 +174,7 @@ def _merge_runs(run_dir: Path, parts: dict[str, Path], links: dict[str, str], ex
 
 
 
-def run_detect(config: RunConfig, handles: dict, discovery, quiet: bool) -> dict:
+def run_detect(config: RunConfig, handles: dict, discovery, quiet: bool, progress: Progress = SILENT) -> dict:
     """Detection for every frame with the model of its kind; writes RUN_DIR tables and run.json."""
     from borderwatch.detector.frames import resolve_kind
     from borderwatch.detector.run import RUN_JSON, detect
@@ -190,8 +190,7 @@ def run_detect(config: RunConfig, handles: dict, discovery, quiet: bool) -> dict
     kinds = [k for k in ("photo", "overhead") if by_kind[k]]
     if same_model or len(kinds) <= 1:
         kind = kinds[0] if kinds else "photo"
-        with showing_warnings():
-            summary = detect(inputs, run_dir, detect_config(config, specs[kind]), quiet=quiet, model=handles[kind])
+        summary = detect(inputs, run_dir, detect_config(config, specs[kind]), quiet=quiet, model=handles[kind])
         return {"frames": summary.frames, "ok": summary.ok, "failed": summary.failed, "skipped": summary.skipped,
                 "computed": summary.computed, "resumed": summary.resumed, "detections": summary.detections,
                 "models": {k: handles[kind].name for k in kinds}}
@@ -207,9 +206,8 @@ def run_detect(config: RunConfig, handles: dict, discovery, quiet: bool) -> dict
         folder = run_dir / f"detect-{kind}"
         kind_inputs, kind_links = _derived_inputs(by_kind[kind], folder / "inputs")
         links.update(kind_links)
-        say(f"detecting in {len(by_kind[kind])} {kind} frame(s) with {handles[kind].name}", quiet)
-        with showing_warnings():
-            summary = detect(kind_inputs, folder, detect_config(config, specs[kind]), quiet=quiet, model=handles[kind])
+        progress.note(f"detecting in {len(by_kind[kind])} {kind} frame(s) with {handles[kind].name}")
+        summary = detect(kind_inputs, folder, detect_config(config, specs[kind]), quiet=quiet, model=handles[kind])
         parts[kind] = folder
         for key in totals:
             totals[key] += getattr(summary, key)
@@ -242,7 +240,7 @@ def run_detect(config: RunConfig, handles: dict, discovery, quiet: bool) -> dict
 # ------------------------------------------------------------------------------------------- counting
 
 
-def run_count(config: RunConfig, quiet: bool) -> dict:
+def run_count(config: RunConfig, progress: Progress = SILENT) -> dict:
     from borderwatch.geo.counts import count_run
 
     a, c = config.areas, config.counts
@@ -253,11 +251,11 @@ def run_count(config: RunConfig, quiet: bool) -> dict:
             geojson=config.outputs.geojson, dedup_iou=c.dedup_iou, layer=a.layer, areas_crs=a.crs,
             select=a.select or None, card=c.card,
         )
-    for w in caught:
-        if w.category.__name__ == "GeoWarning":
-            warn(str(w.message))
-    say(f"counted {summary.n_detections} detection(s), {summary.n_in_areas} in areas, "
-        f"{summary.n_duplicates} duplicate(s) across scenes", quiet)
+    for w in caught:  # only borderwatch's own: the others are noise from the libraries below
+        if issubclass(w.category, GeoWarning):
+            warnings.warn(w.message, stacklevel=2)
+    progress.note(f"counted {summary.n_detections} detection(s), {summary.n_in_areas} in areas, "
+        f"{summary.n_duplicates} duplicate(s) across scenes")
     return {"detections": summary.n_detections, "in_areas": summary.n_in_areas,
             "duplicates": summary.n_duplicates, "frames_used": summary.frames_used, "card": summary.card,
             "rows": len(summary.counts), "outputs": sorted(str(p) for p in summary.paths.values())}
@@ -266,9 +264,8 @@ def run_count(config: RunConfig, quiet: bool) -> dict:
 # --------------------------------------------------------------------------------------------- claims
 
 
-def run_claims(config: RunConfig, quiet: bool) -> dict:
+def run_claims(config: RunConfig, progress: Progress = SILENT) -> dict:
     """claims.json from the articles (and the claims file, if given): one JSON list."""
-    from borderwatch.cli_common import error as print_error
     from borderwatch.report.tables import read_claims
 
     claims: list[dict] = []
@@ -276,15 +273,14 @@ def run_claims(config: RunConfig, quiet: bool) -> dict:
     if config.articles:
         from borderwatch.claims.articles import load_articles
         from borderwatch.claims.extract import extract_claims
-        from borderwatch.cli_common import track
         from borderwatch.geo.gazetteer import load_gazetteer
 
         loaded = load_articles(config.articles)
         for error in loaded.errors:  # an unreadable article is reported; the others go on
-            print_error(error)
+            warn_input(str(error))
         unreadable = len(loaded.errors)
         gazetteer = load_gazetteer()
-        for article in track(loaded.articles, "articles", total=len(loaded.articles), quiet=quiet):
+        for article in progress.track(loaded.articles, "articles", total=len(loaded.articles)):
             claims.extend(c.to_dict() for c in extract_claims(article, gazetteer))
         n_articles = len(loaded.articles)
     if config.claims is not None:
@@ -293,7 +289,7 @@ def run_claims(config: RunConfig, quiet: bool) -> dict:
             claim.setdefault("source_file", config.claims.name)
             claims.append(claim)
     write_json(config.run_dir / CLAIMS_JSON, claims)
-    say(f"{len(claims)} claim(s) from {n_articles} article(s)", quiet)
+    progress.note(f"{len(claims)} claim(s) from {n_articles} article(s)")
     return {"claims": len(claims), "articles": n_articles, "unreadable": unreadable}
 
 
@@ -308,7 +304,7 @@ def _empty_comparisons(run_dir: Path) -> None:
     write_csv(run_dir / "comparisons.csv", empty)
 
 
-def run_compare(config: RunConfig, quiet: bool) -> dict:
+def run_compare(config: RunConfig, progress: Progress = SILENT) -> dict:
     from borderwatch.report.tables import read_claims
 
     claims_path = config.run_dir / CLAIMS_JSON
@@ -319,14 +315,14 @@ def run_compare(config: RunConfig, quiet: bool) -> dict:
 
     table = compare_run(config.run_dir, claims_path, **config.compare.options())
     verdicts = {str(k): int(v) for k, v in table["verdict"].value_counts().items()}
-    say("verdicts: " + (", ".join(f"{k} {v}" for k, v in sorted(verdicts.items())) or "none"), quiet)
+    progress.note("verdicts: " + (", ".join(f"{k} {v}" for k, v in sorted(verdicts.items())) or "none"))
     return {"verdicts": verdicts}
 
 
 # --------------------------------------------------------------------------------------------- report
 
 
-def run_report(config: RunConfig, quiet: bool) -> dict:
+def run_report(config: RunConfig) -> dict:
     from borderwatch.report.build import build_report
 
     out = build_report(config.run_dir, config.report_dir, title=config.title, notice=config.notice,

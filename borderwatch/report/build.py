@@ -18,8 +18,8 @@ from PIL import Image
 from borderwatch import __version__
 from borderwatch import tables as T
 from borderwatch.atomic import write_text
-from borderwatch.cli_common import say, warn
-from borderwatch.errors import one_line
+from borderwatch.errors import one_line, warn_run
+from borderwatch.progress import SILENT, Progress
 from borderwatch.report import html as H
 from borderwatch.report.tables import RunTables, claim_details, load_run, vehicles_per_class, verdict_counts
 
@@ -142,16 +142,16 @@ def _source_allowed(run: RunTables):
     return lambda path: inside_roots(path, roots)
 
 
-def _evidence(run: RunTables, ids: list[str], per_frame: dict[str, pd.DataFrame], quiet: bool) -> dict[str, H.Evidence]:
+def _evidence(run: RunTables, ids: list[str], per_frame: dict[str, pd.DataFrame], progress: Progress
+              ) -> dict[str, H.Evidence]:
     frame_areas = _frame_areas(run)
     allowed = _source_allowed(run)
-    from borderwatch.cli_common import track
     from borderwatch.report.thumbnails import frame_thumbnail
 
     frames = run.frames.set_index(run.frames["frame_id"].astype(str))
     empty = pd.DataFrame(columns=["x_min", "y_min", "x_max", "y_max", "vehicle_class"])
     out: dict[str, H.Evidence] = {}
-    for fid in track(ids, "thumbnails", total=len(ids), quiet=quiet):
+    for fid in progress.track(ids, "thumbnails", total=len(ids)):
         frame = frames.loc[fid]
         if isinstance(frame, pd.DataFrame):
             frame = frame.iloc[0]
@@ -225,6 +225,57 @@ def _gazetteer_cores(run: RunTables) -> bool:
     return "province" in run.areas.columns
 
 
+def _area_polygon(polygons, name: str) -> tuple:
+    """The polygon of one area (None when the run has none for it), its parent and its country."""
+    if polygons is None or "name" not in polygons.columns:
+        return None, None, None
+    rows = polygons[polygons["name"] == name]
+    if not len(rows):
+        return None, None, None
+    parent = next((str(v) for v in rows.get("parent", pd.Series(dtype=object)) if not H._missing(v)), None)
+    country = next((str(v) for v in rows.get("country", pd.Series(dtype=object)) if not H._missing(v)), None)
+    return rows.geometry.union_all(), parent, country
+
+
+def _area_photos(frames: pd.DataFrame, frame_ids: set[str], per_frame: dict[str, pd.DataFrame],
+                 evidence: dict[str, H.Evidence]) -> list[dict]:
+    """The photos (frames without a footprint) of one area, oldest first, failed ones left out."""
+    import geopandas as gpd
+
+    photos = []
+    photo_rows = frames[frames["frame_id"].astype(str).isin(frame_ids) & frames.geometry.isna()] if isinstance(
+        frames, gpd.GeoDataFrame) else frames[frames["frame_id"].astype(str).isin(frame_ids)]
+    for _, p in photo_rows.sort_values("captured_at").iterrows():
+        if p.get("status") == "failed":
+            continue
+        fid = str(p["frame_id"])
+        photos.append({"source_path": p["source_path"], "captured_at": p.get("captured_at"), "frame_id": fid,
+                       "n_detections": len(per_frame.get(fid, ())),
+                       "has_thumb": fid in evidence and evidence[fid].figure is not None})
+    return photos
+
+
+def _area_stats(run: RunTables, frame_ids: set[str], area_dets: pd.DataFrame, area_counts: pd.DataFrame,
+                n_claims: int, by: str) -> tuple[list[tuple[str, str]], int, int]:
+    """The figures at the top of an area's section, its frames read and its vehicles (one per duplicate)."""
+    stats = []
+    n_frames = len({f for f in frame_ids if f in set(run.ok_frames["frame_id"].astype(str))})
+    stats.append(("frames", str(n_frames)))
+    kept_dets = area_dets
+    if "dedup_kept" in kept_dets.columns:
+        kept_dets = kept_dets[kept_dets["dedup_kept"].fillna(True).astype(bool)]
+    stats.append(("vehicles detected", f"{len(kept_dets):,}"))
+    if len(area_counts) and area_counts["area_km2"].notna().any():
+        stats.append(("area", f"{float(area_counts['area_km2'].dropna().iloc[0]):,.1f} km²"))
+    if len(area_counts) and area_counts["imaged_km2"].notna().any():
+        stats.append(("imaged per bucket, up to", f"{float(area_counts['imaged_km2'].max()):,.3f} km²"))
+    if len(area_counts):
+        stats.append((f"{by}s with imagery", str(area_counts["bucket"].nunique())))
+    if n_claims:
+        stats.append(("claims", str(n_claims)))
+    return stats, n_frames, len(kept_dets)
+
+
 def _area_sections(run: RunTables, claims: pd.DataFrame, evidence: dict[str, H.Evidence], by: str,
                    per_frame: dict[str, pd.DataFrame], figures: list,
                    notes: list[str] | None = None, stamp: str | None = None) -> tuple[list[H.AreaSection], list]:
@@ -247,14 +298,7 @@ def _area_sections(run: RunTables, claims: pd.DataFrame, evidence: dict[str, H.E
     sections = []
     covered = []
     for name in names:
-        geom = None
-        parent = country = None
-        if polygons is not None and "name" in polygons.columns:
-            rows = polygons[polygons["name"] == name]
-            if len(rows):
-                geom = rows.geometry.union_all()
-                parent = next((str(v) for v in rows.get("parent", pd.Series(dtype=object)) if not H._missing(v)), None)
-                country = next((str(v) for v in rows.get("country", pd.Series(dtype=object)) if not H._missing(v)), None)
+        geom, parent, country = _area_polygon(polygons, name)
         area_counts = run.counts[run.counts["area"] == name] if run.counts is not None else pd.DataFrame()
         if country is None and len(area_counts) and area_counts["country"].notna().any():
             country = str(area_counts["country"].dropna().iloc[0])
@@ -292,33 +336,10 @@ def _area_sections(run: RunTables, claims: pd.DataFrame, evidence: dict[str, H.E
             figures.append((f"{name}: map", map_fig))
         if chart_fig is not None:
             figures.append((f"{name}: counts over time", chart_fig))
-        photos = []
-        photo_rows = frames[frames["frame_id"].astype(str).isin(frame_ids) & frames.geometry.isna()] if isinstance(
-            frames, gpd.GeoDataFrame) else frames[frames["frame_id"].astype(str).isin(frame_ids)]
-        for _, p in photo_rows.sort_values("captured_at").iterrows():
-            if p.get("status") == "failed":
-                continue
-            fid = str(p["frame_id"])
-            photos.append({"source_path": p["source_path"], "captured_at": p.get("captured_at"), "frame_id": fid,
-                           "n_detections": len(per_frame.get(fid, ())),
-                           "has_thumb": fid in evidence and evidence[fid].figure is not None})
-        stats = []
-        n_frames = len({f for f in frame_ids if f in set(run.ok_frames["frame_id"].astype(str))})
-        stats.append(("frames", str(n_frames)))
-        kept_dets = area_dets
-        if "dedup_kept" in kept_dets.columns:
-            kept_dets = kept_dets[kept_dets["dedup_kept"].fillna(True).astype(bool)]
-        stats.append(("vehicles detected", f"{len(kept_dets):,}"))
-        if len(area_counts) and area_counts["area_km2"].notna().any():
-            stats.append(("area", f"{float(area_counts['area_km2'].dropna().iloc[0]):,.1f} km²"))
-        if len(area_counts) and area_counts["imaged_km2"].notna().any():
-            stats.append(("imaged per bucket, up to", f"{float(area_counts['imaged_km2'].max()):,.3f} km²"))
-        if len(area_counts):
-            stats.append((f"{by}s with imagery", str(area_counts["bucket"].nunique())))
-        if len(area_claims):
-            stats.append(("claims", str(len(area_claims))))
+        photos = _area_photos(frames, frame_ids, per_frame, evidence)
+        stats, n_frames, n_kept = _area_stats(run, frame_ids, area_dets, area_counts, len(area_claims), by)
         if n_frames:
-            covered.append((name, f"{n_frames} frame{'s' if n_frames != 1 else ''}, {len(kept_dets):,} vehicles"))
+            covered.append((name, f"{n_frames} frame{'s' if n_frames != 1 else ''}, {n_kept:,} vehicles"))
         why = None
         if chart_fig is None and frame_ids:
             why = _why_no_counts(run, frame_ids)
@@ -402,11 +423,14 @@ def build_report(
     interactive_map: bool = False,
     tz: str | None = None,
     quiet: bool = False,
+    progress: Progress = SILENT,
 ) -> ReportOutputs:
     """Write REPORT_DIR/index.html (and report.pdf / map.html on request) from the run's tables.
 
     ``tz`` is the zone capture times are shown in (the counts' zone); None infers it from the counts.
+    ``progress`` hears what is being done (``quiet``: nothing, whatever it is); problems are warnings.
     """
+    progress = SILENT if quiet else progress
     run_dir = Path(run_dir)
     report_dir = Path(report_dir) if report_dir is not None else run_dir / "report"
     run = load_run(run_dir)
@@ -417,7 +441,7 @@ def build_report(
     claims = _numbered_claims(run)
     located = run.located_detections()
     per_frame = {str(k): v for k, v in located.groupby(located["frame_id"].astype(str))} if len(located) else {}
-    evidence = _evidence(run, _evidence_ids(run, claims, per_frame), per_frame, quiet)
+    evidence = _evidence(run, _evidence_ids(run, claims, per_frame), per_frame, progress)
     notes += [f"{e.source_path}: no thumbnail: {e.error}" for e in evidence.values() if e.error]
     figures: list = []
     sections, covered = _area_sections(run, claims, evidence, by, per_frame, figures, notes, stamp)
@@ -431,7 +455,7 @@ def build_report(
         outputs.map_html, message = write_interactive_map(run, report_dir / "map.html")
         if message:
             notes.append(message)
-            warn(message)
+            warn_run(message)
     page = H.PageData(
         title=title, notice=notice, generated=datetime.now(UTC), run_dir=run_dir.resolve(),
         report_dir=report_dir.resolve(), frame_status=status, n_frames=len(run.frames),
@@ -453,12 +477,12 @@ def build_report(
             write_pdf(outputs.pdf, page, figures)
         except Exception as exc:  # the HTML page still matters when the PDF fails
             notes.append(f"report.pdf not written: {one_line(exc)}")
-            warn(f"{outputs.pdf}: not written: {one_line(exc)}")
+            warn_run(f"{outputs.pdf}: not written: {one_line(exc)}")
             outputs.pdf = None
     page.files = _files(run_dir, report_dir, outputs.pdf, outputs.map_html)
     write_text(outputs.index, H.render_page(page))
     for _, fig in figures:
         fig.clear()
     outputs.notes = notes
-    say(f"report: {outputs.index}", quiet)
+    progress.note(f"report: {outputs.index}")
     return outputs

@@ -173,6 +173,69 @@ def _all_steps(counts: pd.DataFrame, sites):
         yield from _same_site_steps(rows.sort_values("mid").reset_index(drop=True), sites)
 
 
+def _plot_counts(ax, rows: pd.DataFrame, colour: str, sites) -> float:
+    """One class's observed counts (and calibrated intervals) on ``ax``; returns the highest value drawn."""
+    ymax = 1.0
+    if len(rows):
+        x = [t.tz_convert(None).to_pydatetime() for t in rows["mid"]]
+        y = rows["count"].astype(float).to_numpy()
+        ymax = max(ymax, float(np.nanmax(y)))
+        photo = ~_is_coverage(rows)
+        # Points only: a line would claim the observations are of one place over time. Lines join
+        # consecutive views of the same site (same footprint or camera position) alone.
+        for mask, marker, face in ((~photo, "o", colour), (photo, "s", "white")):
+            if mask.any():
+                ax.plot(np.array(x, dtype=object)[mask], y[mask], linestyle="none", marker=marker, markersize=5.5,
+                        color=colour, markerfacecolor=face, markeredgewidth=1.4, zorder=3)
+        for i, j in _same_site_steps(rows, sites):
+            ax.plot([x[i], x[j]], [y[i], y[j]], color=colour, linewidth=1.4, zorder=2)
+        if "calibrated_low" in rows and rows["calibrated_low"].notna().any():
+            lo = rows["calibrated_low"].astype(float).to_numpy()
+            hi = rows["calibrated_high"].astype(float).to_numpy()
+            ok = ~(np.isnan(lo) | np.isnan(hi))
+            if ok.any():
+                ax.vlines(np.array(x, dtype=object)[ok], lo[ok], hi[ok], color=colour, alpha=0.45, linewidth=4,
+                          zorder=2)
+                ymax = max(ymax, float(np.nanmax(hi[ok])))
+    else:
+        ax.text(0.5, 0.5, "no imagery counted for this class", transform=ax.transAxes, ha="center",
+                va="center", color="#888", fontsize=9)
+    return ymax
+
+
+def _style_panel(ax, cls: str, colour: str, by: str, top: float, xlim) -> None:
+    """Axes, title and ticks of one class's panel."""
+    ax.set_ylim(0, top)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=2))  # vehicles come whole
+    ax.set_xlim(*xlim)
+    ax.set_title(cls.replace("_", " "), loc="left", fontsize=10, color=colour, fontweight="bold")
+    ax.set_ylabel("vehicles per " + by, fontsize=8)
+    ax.grid(True, axis="y", color="#e5e5e5", linewidth=0.8)
+    ax.tick_params(labelsize=8)
+    for spine in ("top", "right"):
+        ax.spines[spine].set_visible(False)
+    locator = AutoDateLocator(minticks=3, maxticks=7)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    ax.tick_params(axis="x", labelbottom=True)
+
+
+def _legend(fig: Figure, counts: pd.DataFrame, sites, placed: list[ClaimMark], ncols: int,
+            stamp: str | None) -> None:
+    """The figure's legend: the kinds of observation drawn, same-site lines and the claims' verdicts."""
+    handles = [Line2D([], [], color="#555", marker="o", linestyle="none", label="overhead count (bar: calibrated 90% interval)"),
+               Line2D([], [], color="#555", marker="s", markerfacecolor="white", linestyle="none", label="photos (no ground area)")]
+    if any(True for _ in _all_steps(counts, sites)):
+        handles.append(Line2D([], [], color="#555", label="same site, next bucket"))
+    used = {m.verdict for m in placed}
+    handles += [Patch(color=VERDICT_COLOURS[v], label=f"claim: {v.replace('_', ' ')}") for v in VERDICTS if v in used]
+    legend = fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 2 * ncols), fontsize=8,
+                        frameon=False, title=stamp, title_fontsize=7)  # a demo's caveat travels with the legend
+    if stamp:
+        legend.get_title().set_color("#8a6100")
+        legend.get_title().set_fontweight("bold")
+
+
 def area_chart(area: str, counts: pd.DataFrame, marks: list[ClaimMark], by: str = "day",
                sites=None, stamp: str | None = None) -> tuple[Figure | None, list[int]]:
     """Small multiples, one panel per class that has counts or a claim.
@@ -225,31 +288,7 @@ def area_chart(area: str, counts: pd.DataFrame, marks: list[ClaimMark], by: str 
         colour = CLASS_COLOURS.get(cls, "#444")
         rows = (counts[counts["vehicle_class"] == cls].sort_values("mid").reset_index(drop=True)
                 if not counts.empty else counts)
-        ymax = 1.0
-        if len(rows):
-            x = [t.tz_convert(None).to_pydatetime() for t in rows["mid"]]
-            y = rows["count"].astype(float).to_numpy()
-            ymax = max(ymax, float(np.nanmax(y)))
-            photo = ~_is_coverage(rows)
-            # Points only: a line would claim the observations are of one place over time. Lines join
-            # consecutive views of the same site (same footprint or camera position) alone.
-            for mask, marker, face in ((~photo, "o", colour), (photo, "s", "white")):
-                if mask.any():
-                    ax.plot(np.array(x, dtype=object)[mask], y[mask], linestyle="none", marker=marker, markersize=5.5,
-                            color=colour, markerfacecolor=face, markeredgewidth=1.4, zorder=3)
-            for i, j in _same_site_steps(rows, sites):
-                ax.plot([x[i], x[j]], [y[i], y[j]], color=colour, linewidth=1.4, zorder=2)
-            if "calibrated_low" in rows and rows["calibrated_low"].notna().any():
-                lo = rows["calibrated_low"].astype(float).to_numpy()
-                hi = rows["calibrated_high"].astype(float).to_numpy()
-                ok = ~(np.isnan(lo) | np.isnan(hi))
-                if ok.any():
-                    ax.vlines(np.array(x, dtype=object)[ok], lo[ok], hi[ok], color=colour, alpha=0.45, linewidth=4,
-                              zorder=2)
-                    ymax = max(ymax, float(np.nanmax(hi[ok])))
-        else:
-            ax.text(0.5, 0.5, "no imagery counted for this class", transform=ax.transAxes, ha="center",
-                    va="center", color="#888", fontsize=9)
+        ymax = _plot_counts(ax, rows, colour, sites)
         cls_marks = [m for m in placed if m.vehicle_class == cls]
         for m in cls_marks:
             for v in (m.value, m.low, m.high):
@@ -258,33 +297,11 @@ def area_chart(area: str, counts: pd.DataFrame, marks: list[ClaimMark], by: str 
         top = ymax * 1.18 + 1
         for m in cls_marks:
             _draw_claim(ax, m, top)
-        ax.set_ylim(0, top)
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=2))  # vehicles come whole
-        ax.set_xlim(*xlim)
-        ax.set_title(cls.replace("_", " "), loc="left", fontsize=10, color=colour, fontweight="bold")
-        ax.set_ylabel("vehicles per " + by, fontsize=8)
-        ax.grid(True, axis="y", color="#e5e5e5", linewidth=0.8)
-        ax.tick_params(labelsize=8)
-        for spine in ("top", "right"):
-            ax.spines[spine].set_visible(False)
-        locator = AutoDateLocator(minticks=3, maxticks=7)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-        ax.tick_params(axis="x", labelbottom=True)
+        _style_panel(ax, cls, colour, by, top, xlim)
     for index in range(len(classes), nrows * ncols):
         axes[index // ncols][index % ncols].set_visible(False)
 
-    handles = [Line2D([], [], color="#555", marker="o", linestyle="none", label="overhead count (bar: calibrated 90% interval)"),
-               Line2D([], [], color="#555", marker="s", markerfacecolor="white", linestyle="none", label="photos (no ground area)")]
-    if any(True for _ in _all_steps(counts, sites)):
-        handles.append(Line2D([], [], color="#555", label="same site, next bucket"))
-    used = {m.verdict for m in placed}
-    handles += [Patch(color=VERDICT_COLOURS[v], label=f"claim: {v.replace('_', ' ')}") for v in VERDICTS if v in used]
-    legend = fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 2 * ncols), fontsize=8,
-                        frameon=False, title=stamp, title_fontsize=7)  # a demo's caveat travels with the legend
-    if stamp:
-        legend.get_title().set_color("#8a6100")
-        legend.get_title().set_fontweight("bold")
+    _legend(fig, counts, sites, placed, ncols, stamp)
     fig.suptitle(f"{area}: vehicles over time", x=0.01, ha="left", fontsize=11)
     return fig, sorted(unplaced)
 

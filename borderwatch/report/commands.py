@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from borderwatch.cli_common import Quiet, error_exit
+from borderwatch.cli_common import ConsoleProgress, Quiet, error_exit, showing_warnings
 
 
 def report_command(
@@ -35,8 +35,9 @@ def report_command(
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise error_exit(f"--tz: unknown time zone {tz!r} (use an IANA name such as Asia/Pyongyang)") from None
     try:
-        result = build_report(run_dir, out, title=title, pdf=pdf, interactive_map=interactive_map, tz=tz,
-                              quiet=quiet)
+        with showing_warnings():
+            result = build_report(run_dir, out, title=title, pdf=pdf, interactive_map=interactive_map, tz=tz,
+                                  progress=ConsoleProgress(quiet))
     except BorderwatchError as exc:
         raise error_exit(exc) from None
     typer.echo(f"report: {result.index}")

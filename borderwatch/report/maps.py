@@ -108,6 +108,55 @@ def draw_imagery(ax, paths, map_crs, limits, max_px: int = IMAGERY_PX) -> list[s
     return problems
 
 
+def _zoom_bounds(main_bounds, zoom_parts: list, utm):
+    """Bounds of what was imaged when it is small within the area (a second, zoomed panel), else None."""
+    if not zoom_parts:
+        return None
+    import geopandas as gpd
+    import pandas as pd
+
+    zb = gpd.GeoSeries(pd.concat(list(zoom_parts), ignore_index=True), crs=utm).total_bounds
+    main_span = max(main_bounds[2] - main_bounds[0], main_bounds[3] - main_bounds[1])
+    zoom_span = max(zb[2] - zb[0], zb[3] - zb[1])
+    return zb if zoom_span < 0.3 * main_span else None
+
+
+def _map_legend(fig: Figure, has_area: bool, area_source: str | None, has_feet: bool, classes_seen: list[str]) -> None:
+    """The legend: the area (named by where its polygon comes from), footprints, each class seen."""
+    handles = []
+    if has_area:
+        handles.append(Patch(facecolor=AREA_FACE, edgecolor=AREA_EDGE, label=f"area ({area_source})" if area_source else "area"))
+    if has_feet:
+        handles.append(Patch(facecolor=FOOT_FACE, edgecolor=FOOT_EDGE, alpha=0.55, label="imaged footprint"))
+    for cls in classes_seen:
+        handles.append(Line2D([], [], marker="o", linestyle="", color=CLASS_COLOURS.get(cls, "#ff00ff"),
+                              label=cls.replace("_", " ")))
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 6), fontsize=8,
+                   frameon=False)
+
+
+def _draw_layers(ax, area_s, feet_s, dets_g, classes_seen: list[str], over_imagery: bool, boxes: bool) -> None:
+    """The area, the footprints and the detections (as boxes, else as dots) on one panel; None: not drawn."""
+    if area_s is not None:
+        area_s.plot(ax=ax, facecolor="none" if over_imagery else AREA_FACE, edgecolor=AREA_EDGE,
+                    linewidth=1.6 if over_imagery else 1.2, zorder=1)
+    if feet_s is not None:
+        if over_imagery:  # the imagery itself shows what was imaged: outline its footprint only
+            feet_s.plot(ax=ax, facecolor="none", edgecolor=FOOT_EDGE, linewidth=1.0, zorder=1)
+        else:
+            feet_s.plot(ax=ax, facecolor=FOOT_FACE, edgecolor=FOOT_EDGE, alpha=0.55, linewidth=0.8)
+    if dets_g is not None:
+        for cls in classes_seen:
+            sub = dets_g[dets_g["vehicle_class"].astype(str) == cls]
+            colour = CLASS_COLOURS.get(cls, "#ff00ff")
+            if boxes:
+                # the box as detected: its map polygon, rotated when the model is oriented
+                sub.plot(ax=ax, facecolor="none", edgecolor=colour, linewidth=1.4, zorder=3)
+            else:
+                sub.geometry.centroid.plot(ax=ax, color=colour, markersize=9, edgecolor="white", linewidth=0.3)
+
+
 def area_map(name: str, area_geom, footprints, detections, imagery=None, area_source: str | None = None,
              notes: list[str] | None = None, stamp: str | None = None) -> Figure | None:
     """A figure for one area, or None when there is nothing with a position to draw.
@@ -142,15 +191,7 @@ def area_map(name: str, area_geom, footprints, detections, imagery=None, area_so
 
     main_bounds = (area_s if has_area else gpd.GeoSeries(parts, crs="EPSG:4326").to_crs(utm)).total_bounds
     zoom_parts = [g for g in (feet_s, dets_g.geometry if has_dets else None) if g is not None and len(g)]
-    zoom_bounds = None
-    if zoom_parts and has_area:
-        import pandas as pd
-
-        zb = gpd.GeoSeries(pd.concat([p for p in zoom_parts], ignore_index=True), crs=utm).total_bounds
-        main_span = max(main_bounds[2] - main_bounds[0], main_bounds[3] - main_bounds[1])
-        zoom_span = max(zb[2] - zb[0], zb[3] - zb[1])
-        if zoom_span < 0.3 * main_span:
-            zoom_bounds = zb
+    zoom_bounds = _zoom_bounds(main_bounds, zoom_parts, utm) if has_area else None
 
     ncols = 2 if zoom_bounds is not None else 1
     fig = Figure(figsize=(5.2 * ncols, 5.0), dpi=110, layout="constrained")
@@ -163,23 +204,7 @@ def area_map(name: str, area_geom, footprints, detections, imagery=None, area_so
     for index, ax in enumerate(axes):
         zoomed = index == 1
         over_imagery = bool(imagery) and (zoomed or ncols == 1)
-        if has_area:
-            area_s.plot(ax=ax, facecolor="none" if over_imagery else AREA_FACE, edgecolor=AREA_EDGE,
-                        linewidth=1.6 if over_imagery else 1.2, zorder=1)
-        if has_feet:
-            if over_imagery:  # the imagery itself shows what was imaged: outline its footprint only
-                feet_s.plot(ax=ax, facecolor="none", edgecolor=FOOT_EDGE, linewidth=1.0, zorder=1)
-            else:
-                feet_s.plot(ax=ax, facecolor=FOOT_FACE, edgecolor=FOOT_EDGE, alpha=0.55, linewidth=0.8)
-        if has_dets:
-            for cls in classes_seen:
-                sub = dets_g[dets_g["vehicle_class"].astype(str) == cls]
-                colour = CLASS_COLOURS.get(cls, "#ff00ff")
-                if zoomed or not has_area:
-                    # the box as detected: its map polygon, rotated when the model is oriented
-                    sub.plot(ax=ax, facecolor="none", edgecolor=colour, linewidth=1.4, zorder=3)
-                else:
-                    sub.geometry.centroid.plot(ax=ax, color=colour, markersize=9, edgecolor="white", linewidth=0.3)
+        _draw_layers(ax, area_s, feet_s, dets_g, classes_seen, over_imagery, boxes=zoomed or not has_area)
         limits = _frame(ax, zoom_bounds if zoomed else main_bounds, pad_fraction=0.15 if zoomed else 0.06)
         if imagery and (zoomed or ncols == 1):
             drawn_problems.extend(draw_imagery(ax, imagery, utm, limits))
@@ -192,17 +217,7 @@ def area_map(name: str, area_geom, footprints, detections, imagery=None, area_so
             ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="#c0392b",
                                    linewidth=1.0, linestyle="--"))
 
-    handles = []
-    if has_area:
-        handles.append(Patch(facecolor=AREA_FACE, edgecolor=AREA_EDGE, label=f"area ({area_source})" if area_source else "area"))
-    if has_feet:
-        handles.append(Patch(facecolor=FOOT_FACE, edgecolor=FOOT_EDGE, alpha=0.55, label="imaged footprint"))
-    for cls in classes_seen:
-        handles.append(Line2D([], [], marker="o", linestyle="", color=CLASS_COLOURS.get(cls, "#ff00ff"),
-                              label=cls.replace("_", " ")))
-    if handles:
-        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 6), fontsize=8,
-                   frameon=False)
+    _map_legend(fig, has_area, area_source, has_feet, classes_seen)
     if notes is not None:
         notes.extend(drawn_problems)
     if stamp:

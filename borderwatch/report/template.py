@@ -23,7 +23,7 @@ inputs:
 # OpenVINO folder. `borderwatch models` lists what is installed.
 models:
   photo: yolo11n                  # ground-level and oblique photos (telephoto shots across the river)
-  overhead: null                  # satellite/aerial rasters; null = the photo model (e.g. borderwatch-overhead-n)
+  overhead: borderwatch-overhead  # satellite/aerial rasters (v2, oriented boxes, 30 cm read at 15 cm); null = the photo model
   trust_weights: false            # load .pt pickles whose sha256 is in no model card (they can run code)
   mapping: null                   # YAML/JSON {{source_class: car|truck|bus|two_wheeler|heavy_equipment|null}}
   models_dir: null                # an extra folder of models and cards, searched first

@@ -159,9 +159,11 @@ class EngineEvaluator:
     def __init__(self, config):
         from borderwatch.detector.run.model import resolve_model_handle
 
-        load_model(config.model, config.trust_weights, config.models_dir)  # refuse an untrusted pickle first
-        self.handle = resolve_model_handle(config)
-        self.config = config.for_card(self.handle.card)
+        resolved = load_model(config.model, config.trust_weights, config.models_dir)  # refuse an untrusted pickle first
+        self.config = config.for_card(resolved.card)
+        # the model itself keeps every box down to COLLECT_CONF; each threshold is applied after, as exact
+        low = self.config.slicing.model_copy(update={"conf": COLLECT_CONF})
+        self.handle = resolve_model_handle(self.config.model_copy(update={"slicing": low}))
         self._lut: np.ndarray | None = None
 
     @property

@@ -1,0 +1,75 @@
+"""Report-language cues the claim detectors look for: one compiled pattern per cue, named for what it
+marks, so that the detectors (measures.py, statements.py, extract.py) read as rules, not regexes."""
+
+from __future__ import annotations
+
+import re
+
+CURRENCY_UNIT = {"CNY": "yuan", "USD": "usd", "KPW": "kpw", "KRW": "krw", "EUR": "eur", "JPY": "yen", "RUB": "rub"}
+IMAGERY_RE = re.compile(
+    r"\b(?:photo(?:graph)?(?:s|ed)?|images?|imagery|footage|videos?|pictures?|satellite|taken|captured|filmed)\b",
+    re.IGNORECASE,
+)
+BLANKET_IMAGERY_RE = re.compile(r"^\W*(?:all|these|the)\s+(?:photos|photographs|images|pictures)\b", re.IGNORECASE)
+PRICE_CONTEXT_RE = re.compile(
+    r"\b(?:price[sd]?|cost[s]?|sell(?:s|ing)?|sold|bought|buy|purchas\w*|fetch\w*|pay|paid|fare[s]?|"
+    r"ticket|earn\w*|profit\w*|pocket|make|made|loss|charg\w+|worth|obtained|valued)\b|\beach\b|\bapiece\b",
+    re.IGNORECASE,
+)
+PROFIT_RE = re.compile(r"\b(?:earn\w*|profit\w*|pocket\w*|make|made|margin|gain\w*)\b", re.IGNORECASE)
+LOSS_RE = re.compile(r"\b(?:loss\w*|(?<!or )less|hit|below|shortfall)\b", re.IGNORECASE)
+RENT_RE = re.compile(r"\b(?:rent\w*|hire[sd]?|hiring|leas(?:e|es|ed|ing))\b", re.I)
+RENT_PERIODS = tuple((re.compile(rf"\s*(?:a|per|each|every)\s+{u}\b", re.I), u) for u in ("day", "week", "month", "year", "hour"))
+FARE_RE = re.compile(r"\b(?:fares?|ticket|per passenger|per trip)\b", re.IGNORECASE)
+LICENSE_RE = re.compile(r"\b(?:licen[cs]es?|permits?|waku|certificates?|registration)\b", re.IGNORECASE)
+BRIBE_RE = re.compile(r"\b(?:bribes?|customs office)\b", re.IGNORECASE)
+PRONOUN_SUBJECT_RE = re.compile(r"\b(?:it|they|these|those|them|ones|this)\b", re.IGNORECASE)
+ELLIPSIS_AFTER_RE = re.compile(
+    r"^\s*(?:more\b|of (?:them|these|those|the)\b|(?:were|was|are|is|had|have|turned|came|arrived|remain\w*|stood|sat|"
+    r"can|could)\b)",
+    re.IGNORECASE,
+)
+EMPTY_PLACE_RE = re.compile(r"\b(?:empty|deserted|unused|idle|out of use)\b", re.I)
+NOT_BEFORE_RE = re.compile(r"\bnot\s+(?:even\s+)?$", re.I)
+PRICE_BOUND_RE = re.compile(r"(?:(?P<lower>in excess of|more than|over|at least|upwards of|above)|"
+                            r"(?P<upper>up to|as much as|no more than|at most|under|less than|below))\s+$", re.I)
+_GOODS = r"(?:kilograms?|kilos?|kg|grams?|litres?|liters?|tons?|tonnes?|sacks?|bags?|pounds?|bottles?|meals?)"
+GOODS_PRICE_RE = re.compile(rf"\b(?:a|one|per|each|every)\s+{_GOODS}\s+of\s+[\w\-]+\s+(?:\w+\s+){{0,2}}?$", re.I)
+GOODS_AFTER_RE = re.compile(rf"\s*(?:per|a|each)\s+{_GOODS}\b", re.I)
+INFRA_SUBJECT_RE = re.compile(r"\b(?:bridges?|(?:border |vehicle |truck )?crossings|crossing points?|customs (?:posts?|areas?|"
+                              r"facilit(?:y|ies)|stations?)|checkpoints?|roads?|streets?|highways?|car parks?|parking lots?|"
+                              r"yards?)\b(?:(?!\b(?:trade|prices?|demand|relations|exports|imports|goods)\b)[^,;])*$", re.I)
+NOT_TRAFFIC_RE = re.compile(r"\b(?:trade|prices?|demand|relations|exports|imports|goods|business|tensions?|security|"
+                            r"construction|work|controls?|crackdowns?)\b", re.I)
+DATELINE_TAIL_RE = re.compile(r"(?:,?\s+(?:19|20)\d\d)?\s*\([A-Za-z .]+\)\s*(?:--|—|–|-|:)")
+THAN_RE = re.compile(r"\b(?:than|compared (?:with|to))\s+(?:in\s+|during\s+)?$", re.I)
+MORE_USERS_RE = re.compile(r"\bmore (?:and more )?(?:people|residents|households|families|traders|North Koreans|users|"
+                           r"drivers|riders|buyers|owners) (?:are |were |have been )?(?:riding|using|buying|driving|owning|"
+                           r"ride|use|buy|drive|own)\b", re.I)
+AFTER_EVENT_RE = re.compile(r"\b(?:after|following|since|ending)\s+(?:a|an|the|its|their)?\s*"
+                            r"(?:(?!(?:was|were|is|are|had|has|have|been)\b)[\w\-]+\s+){0,3}$", re.I)
+# "can be sold for", "stand to gain": a price a vehicle would fetch, observed at no time
+HYPOTHETICAL_RE = re.compile(r"\b(?:can|could|would|might|stand(?:s)? to|able to)\b", re.I)
+HALTED_STATE_RE = re.compile(r"\b(?:completely|entirely|totally|fully)\b|^\W*since then\b", re.I)
+# "N percent of <what>": up to five words after "of" say what the share is of
+SHARE_OF_RE = re.compile(r"\s+of\s+((?:[\w’'\-]+\s*){1,5})")
+CHANGE_BY_RE = re.compile(r"\bby\s+(?:about\s+|around\s+|roughly\s+|nearly\s+|almost\s+|some\s+|over\s+|more than\s+)?$", re.I)
+LOAD_EACH_RE = re.compile(r"(?:\s+[\w\-]+){0,3}?\s+(?:each|apiece|per (?:truck|vehicle|lorry|trip|load)|a (?:truck|trip))\b", re.I)
+LOAD_VERB_RE = re.compile(r"\b(?:load\w*|unload\w*|carr(?:y|ies|ied|ying)|haul\w*|transport\w*)\b", re.I)
+PRONOUN_ONE_RE = re.compile(r"\s+(?:could|can|would|should|may|might|must|will|has|had|who|that)\b", re.I)
+LOAD_RE = re.compile(r"^\s*(?:metric\s+)?(?:tons?|tonnes?|t\b|kilograms?|kg\b)(?:\s+of\s+[\w\-]+)?", re.IGNORECASE)
+PEOPLE_RE = re.compile(r"^\s*(?:people|persons|individuals|families|households|men|women|workers|passengers|traders|investors)\b", re.IGNORECASE)
+CAPTION_MAX_WORDS = 20
+# "... of the vehicles (parked) are/were <class>": the share of one class among all vehicles
+CLASS_SHARE_RE = re.compile(
+    r"\b(?:of|among)\s+(?:the\s+|all\s+|these\s+)?(?:\w+\s+){0,2}?(?:vehicles|traffic)\b(?:\s+\w+){0,4}?\s+(?:are|were|was|is)\b",
+    re.I,
+)
+ATTRIBUTE_RE = re.compile(r"^\s*(?:\w+\s+)?(?:used|new|second-hand|secondhand|old|chinese|smuggled|imported|foreign|"
+                          r"unregistered|private|state-owned|without|with)\b", re.I)
+PHOTO_CREDIT_RE = re.compile(r"\.(?:jpe?g|png|gif|webp)\b|\bfile photo\b|\bPhoto by\b|\(Photo\b|\bImagery\s*=|©|ⓒ", re.I)
+# "car smugglers are growing frustrated": the vehicle word qualifies people, who are the subject
+PERSON_NOUN_RE = re.compile(r"\s+(?:smugglers?|dealers?|traders?|owners?|drivers?|importers?|buyers?|sellers?|"
+                            r"investors?|brokers?|companies|company|business|industry)\b", re.I)
+REPORTING_RE = re.compile(r"\b(?:tracked|reported|reports|interview(?:s|ed)?|spoke|surveyed|investigat\w+|visited)\b", re.I)
+PRONOUN_REACH = 30  # characters between a trend word and the pronoun that carries its subject

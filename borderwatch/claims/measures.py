@@ -1,0 +1,265 @@
+"""Detectors of what a clause measures: prices, proportions, percentage changes and quantities
+(count, range, bounds, approximate) bound to a vehicle word. A mixin of ``ArticleExtractor``
+(extract.py), which supplies the class, place and period of each claim."""
+
+from __future__ import annotations
+
+import re
+
+from borderwatch.claims import vocabulary as V
+from borderwatch.claims.claim import Claim, SentenceInfo
+from borderwatch.claims.cues import (
+    ATTRIBUTE_RE,
+    BRIBE_RE,
+    CHANGE_BY_RE,
+    CLASS_SHARE_RE,
+    CURRENCY_UNIT,
+    ELLIPSIS_AFTER_RE,
+    FARE_RE,
+    GOODS_AFTER_RE,
+    GOODS_PRICE_RE,
+    LICENSE_RE,
+    LOAD_EACH_RE,
+    LOAD_RE,
+    LOAD_VERB_RE,
+    LOSS_RE,
+    NOT_BEFORE_RE,
+    PEOPLE_RE,
+    PRICE_BOUND_RE,
+    PRICE_CONTEXT_RE,
+    PROFIT_RE,
+    PRONOUN_ONE_RE,
+    PRONOUN_SUBJECT_RE,
+    RENT_PERIODS,
+    RENT_RE,
+    SHARE_OF_RE,
+)
+from borderwatch.claims.mentions import classes_of, find_mentions
+from borderwatch.claims.numbers import find_amounts, find_percentages, find_quantities
+from borderwatch.claims.sentences import Clause
+
+
+class MeasureDetectors:
+    """Prices, proportions, percentage changes and quantities of one clause."""
+
+    def _prices(self, clause: Clause, inf: SentenceInfo, index: int) -> list[Claim]:  # noqa: C901 - one branch per price cue
+        amounts = find_amounts(clause.text)
+        if not amounts:
+            return []
+        out = []
+        sentence_mentions = inf.mentions
+        clause_mentions = [m for m in sentence_mentions if clause.start <= m.start < clause.end]
+        for n, a in enumerate(amounts):
+            a_start, a_end = clause.start + a.start, clause.start + a.end
+            if GOODS_PRICE_RE.search(clause.text[max(0, a.start - 40):a.start]) or GOODS_AFTER_RE.match(clause.text, a.end):
+                continue  # "a kilogram of rice selling for KPW 5,000": the price of something else
+            focus = clause.text[(amounts[n - 1].end if n else 0):a.end]
+            after = clause.text[a.end:a.end + 40]
+            after = re.sub(r"^\s*(?:\([^)]*\)|\[[^\]]*\])", "", after)
+            per = re.match(r"^\s*(?:per|each|a|for each|for every|every)\s+(\S+(?:\s+\S+)?)", after, re.I)
+            classes: list[str] = []
+            inferred = False
+            if per:
+                ms = find_mentions(per.group(1))
+                classes, inferred = self._class_of(ms, index, allow_activity=False)
+            if not classes:
+                before = [m for m in clause_mentions if m.end <= a_start and m.kind != "activity"]
+                after_m = [m for m in clause_mentions if m.start >= a_end and m.kind != "activity"]
+                pick = before[-1:] or after_m[:1]
+                if pick:
+                    classes, inferred = self._class_of(pick, index, allow_activity=False)
+            if not classes:
+                others = [m for m in sentence_mentions if m.kind != "activity"]
+                if others:
+                    nearest = min(others, key=lambda m: abs(m.start - a_start))
+                    classes, inferred = self._class_of([nearest], index, allow_activity=False)
+            if not classes and PRICE_CONTEXT_RE.search(inf.sentence.text):
+                classes = self._lookbackclasses_of(index) or []
+                inferred = True
+            if not classes:
+                continue
+            cur = CURRENCY_UNIT.get(a.currency, a.currency.lower())
+            # what the amount is (fare, licence, profit, loss): said before it in the sentence or
+            # just after it ("... 20,000 yuan less")
+            window = self.text[inf.sentence.start:a_end] + clause.text[a.end:a.end + 12]
+            if FARE_RE.search(window):
+                unit = f"{cur}_per_passenger_trip"
+            elif RENT_RE.search(window):
+                unit = f"{cur}_rent_per_vehicle" + next((f"_per_{u}" for rx, u in RENT_PERIODS if rx.match(clause.text, a.end)), "")
+            elif BRIBE_RE.search(window):
+                unit = f"{cur}_bribe_per_vehicle"
+            elif LICENSE_RE.search(window):
+                unit = f"{cur}_per_vehicle_license"
+            elif PROFIT_RE.search(window):
+                unit = f"{cur}_profit_per_vehicle"
+            elif LOSS_RE.search(window):
+                unit = f"{cur}_per_vehicle_below_import_cost"
+            else:
+                unit = f"{cur}_per_vehicle"
+            note = "former price (changed from)" if a.change_from else None
+            value, low, high = a.value, a.low, a.high
+            bound = PRICE_BOUND_RE.search(clause.text[max(0, a.start - 25):a.start])
+            if bound and value is not None:
+                # "a price in excess of KPW 4 million", "up to $5,000": a bound on the price
+                value, low, high = (None, value, None) if bound.group("lower") else (None, None, value)
+            out.append(self._new(clause, inf, "price", self._one_class(classes), 0.85 - 0.15 * inferred, focus=focus,
+                                 value=value, low=low, high=high, unit=unit, currency=a.currency, note=note))
+        return out
+
+    def _share_of_other(self, clause: Clause, end: int) -> bool:
+        """"70 percent of North Korea's trade": the share is of something that is not vehicles."""
+        of = SHARE_OF_RE.match(clause.text, end)
+        if not of:
+            return False
+        ms = find_mentions(of.group(1))
+        return not any(m.kind in ("specific", "generic") for m in ms) and not PRONOUN_SUBJECT_RE.search(of.group(1))
+
+    def _percent_changes(self, clause: Clause, inf: SentenceInfo, index: int) -> list[Claim]:
+        """"traffic decreased by about 88 percent", "fell by half": a trend whose size is given."""
+        out = []
+        for sh in find_percentages(clause.text):
+            head = clause.text[max(0, sh.start - 60):sh.start]
+            if not CHANGE_BY_RE.search(head):
+                continue
+            direction = next((d for d in ("decrease", "increase") if V.DIRECTION_RES[d].search(head)), None)
+            if direction is None:
+                continue
+            mentions = [m for m in inf.mentions if clause.start <= m.start < clause.start + sh.start]
+            classes, inferred = self._class_of(mentions, index)
+            if not classes:
+                continue
+            out.append(self._new(clause, inf, "trend", self._one_class(classes), 0.7 - 0.1 * inferred,
+                                 direction=direction, value=sh.value, low=sh.low, high=sh.high, unit="fraction_change"))
+        return out
+
+    def _proportions(self, clause: Clause, inf: SentenceInfo, index: int) -> list[Claim]:
+        shares = [(s.value, s.low, s.high, "percentage") for s in find_percentages(clause.text)
+                  if not self._share_of_other(clause, s.end)
+                  and not CHANGE_BY_RE.search(clause.text[max(0, s.start - 60):s.start])]
+        if not shares:
+            for rx, value, low, high in V.QUANTIFIER_RES:
+                for m in rx.finditer(clause.text):
+                    at = clause.start + m.end()
+                    opens = not clause.text[:m.start()].strip(" \"“'‘")
+                    near = any(0 <= x.start - at <= 30 for x in inf.mentions if x.kind != "activity")
+                    if opens or near:
+                        shares.append((value, low, high, m.group(0).strip().lower()))
+                        break
+                if shares:
+                    break
+        if not shares:
+            return []
+        mentions = [m for m in inf.mentions if clause.start <= m.start < clause.end]
+        classes, inferred = self._class_of(mentions, index, allow_activity=False)
+        if not classes:
+            classes = self._lookbackclasses_of(index) or ([V.ANY] if self._generic_before(index) else [])
+            inferred = True
+        if not classes:
+            return []
+        value, low, high, what = shares[0]
+        attr = re.search(r"\b(?:had|have|has|lack|lacked|with|without)\s+(?:\w+\s+)?(licen[cs]e plates?|plates?)\b", clause.text, re.I)
+        unit = "fraction_with_license_plates" if attr else "fraction"
+        share_of = CLASS_SHARE_RE.search(clause.text)
+        if share_of and not attr and classes_of(mentions) and not ATTRIBUTE_RE.search(clause.text[share_of.end():]):
+            unit = "class_share"  # "most of the vehicles parked were trucks": a share imagery can count
+        if attr and re.search(r"\black", clause.text, re.I) and value is not None:
+            value = 1.0 - value
+        return [self._new(clause, inf, "proportion", self._one_class(classes), 0.7 - 0.1 * inferred,
+                          value=value, low=low, high=high, unit=unit, note=f"'{what}'")]
+
+    def _quantities(self, clause: Clause, inf: SentenceInfo, index: int) -> list[Claim]:  # noqa: C901 - one branch per quantity cue
+        text = clause.text
+        money = [(a.start, a.end) for a in find_amounts(text)] + [(p.start, p.end) for p in find_percentages(text)]
+        out = []
+        mentions = [m for m in inf.mentions if m.kind != "activity"]
+        consumed: list[tuple[int, int]] = []
+        for q in find_quantities(text):
+            if any(q.start < e and s < q.end for s, e in money + consumed):
+                continue
+            if NOT_BEFORE_RE.search(text[max(0, q.start - 12):q.start]):
+                continue  # "not a single lorry", "not one truck": absence, not a count
+            if q.text.lower() == "one" and PRONOUN_ONE_RE.match(text, q.end):
+                continue  # "one could buy ...": the pronoun, not a number
+            if re.match(r"^\s*(?:times|years?|days?|months?|weeks?|hours?|km|kilometers|inch|cc|%|percent)\b", text[q.end:], re.I):
+                continue
+            if re.match(r"^[\-–]\w", text[q.end:]) or re.search(r"[\w\-]$", text[:q.start]) and text[q.start - 1:q.start] == "-":
+                continue
+            abs_end = clause.start + q.end
+            # the vehicle word the quantity counts: within four words after it
+            target = None
+            for m in mentions:
+                if abs_end <= m.start <= abs_end + 60:
+                    gap = self.text[abs_end:m.start]
+                    if re.fullmatch(r"(?:\s+(?:of\s+)?(?:the\s+)?(?:[\w’'\-]+\s+){0,4}?)|\s*", gap) and not re.search(r"[,.;:()]|\d", gap):
+                        target = m
+                    break
+            unit = "vehicles"
+            people = PEOPLE_RE.match(text[q.end:])
+            load = LOAD_RE.match(text[q.end:])
+            if load and not (LOAD_EACH_RE.match(text, q.end + load.end()) or LOAD_VERB_RE.search(text[max(0, q.start - 40):q.start])):
+                continue  # "800 kilograms of rice": a measure of goods, neither vehicles nor a load per vehicle
+            if load and target is None:
+                # "unload about 40 tons of cargo each": a load per vehicle, not a count of vehicles
+                prior = [m for m in mentions if m.end <= clause.start + q.start and m.start >= inf.sentence.start]
+                classes, inferred = self._class_of(prior[-1:], index) if prior else (self._lookbackclasses_of(index) or [], True)
+                if not classes:
+                    continue
+                kind = "approximate" if q.kind in ("count", "approximate") and q.value is not None else q.kind
+                per = self._one_class(classes)
+                out.append(self._new(clause, inf, kind, per, 0.6 - 0.1 * inferred, value=q.value, low=q.low,
+                                     high=q.high, unit=f"tonnes_cargo_per_{'vehicle' if per == V.ANY else per}",
+                                     note="load per vehicle, not a vehicle count"))
+                continue
+            if people:
+                # "3-5 people buy one car": people per vehicle
+                per = re.search(r"\b(?:one|a single|each|per|every)\s+(\w+(?:\s\w+)?)", text[q.end:q.end + 80], re.I)
+                ms = find_mentions(per.group(1)) if per else []
+                if not classes_of(ms):
+                    continue
+                consumed.append((q.end + per.start(), q.end + per.end()))
+                unit = f"{people.group(0).strip().lower()}_per_vehicle"
+                classes, inferred = classes_of(ms), False
+                target = None
+            elif target is None:
+                if q.word_one or not ELLIPSIS_AFTER_RE.match(text[q.end:]):
+                    continue
+                prior = [m for m in mentions if m.end <= clause.start + q.start and m.start >= inf.sentence.start]
+                if prior:
+                    classes, inferred = self._class_of(prior[-1:], index)
+                else:
+                    classes, inferred = self._lookbackclasses_of(index) or [], True
+                if not classes:
+                    continue
+            else:
+                if target.kind == "specific" and target.cls:
+                    classes, inferred = [target.cls], False
+                else:
+                    classes, inferred = self._class_of([target], index)
+            if q.value == 1 and q.kind == "count" and re.match(r"\s+of\b", text[q.end:]):
+                continue  # "one of the North's models": a partitive, not a count
+            if q.word_one and (target is None or target.kind != "specific"):
+                continue  # "another unidentified model": no vehicle word to count
+            kind = q.kind
+            negation = V.NEGATION_RE.search(text[max(0, q.start - 60):q.start])
+            if negation and kind == "lower_bound":
+                q = q.negated()
+                kind = q.kind
+            if unit == "vehicles":
+                for rx, u in V.PER_UNIT_RES:
+                    if rx.search(text):
+                        unit = u
+                        break
+            flow = bool(V.FLOW_VERB_RE.search(text))
+            if flow and unit == "vehicles":
+                # "10 cars arrived last week": an inflow over that period
+                unit = next((u for rx, u in V.FLOW_PERIOD_RES if rx.search(text)), "vehicles_arrived")
+            notes = []
+            if q.vague:
+                notes.append(f"'{q.text.strip()}'")
+            if flow:
+                notes.append("flow: vehicles that came in")
+            conf = 0.85 - 0.15 * inferred - 0.1 * q.vague - 0.2 * (q.value == 1 and q.kind == "count")
+            out.append(self._new(clause, inf, kind, self._one_class(classes), conf, value=q.value, low=q.low,
+                                 high=q.high, unit=unit, note="; ".join(notes) or None))
+        return out
+

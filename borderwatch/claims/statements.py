@@ -1,0 +1,219 @@
+"""Detectors of what a clause states without a number: trends, absence, presence and other
+observations. A mixin of ``ArticleExtractor`` (extract.py)."""
+
+from __future__ import annotations
+
+import re
+
+from borderwatch.claims import vocabulary as V
+from borderwatch.claims.claim import Claim, SentenceInfo
+from borderwatch.claims.cues import (
+    AFTER_EVENT_RE,
+    CAPTION_MAX_WORDS,
+    EMPTY_PLACE_RE,
+    HALTED_STATE_RE,
+    INFRA_SUBJECT_RE,
+    MORE_USERS_RE,
+    NOT_TRAFFIC_RE,
+    PERSON_NOUN_RE,
+    PRONOUN_REACH,
+    PRONOUN_SUBJECT_RE,
+)
+from borderwatch.claims.mentions import Mention, classes_of
+from borderwatch.claims.polarity import AFFIRMED, NEGATED, RARE, may_deny, polarity
+from borderwatch.claims.sentences import Clause
+
+
+class StatementDetectors:
+    """Trends, absence, presence and other observations of one clause."""
+
+    def _trends(self, clause: Clause, inf: SentenceInfo, index: int) -> list[Claim]:  # noqa: C901 - one branch per trend cue
+        text = clause.text
+        triggers: list[tuple[int, int, str]] = []
+        for direction, rx in V.DIRECTION_RES.items():
+            for m in rx.finditer(text):
+                if not any(m.start() < e and s < m.end() for s, e, _ in triggers):
+                    triggers.append((m.start(), m.end(), direction))
+        clause_mentions = [m for m in inf.mentions if clause.start <= m.start < clause.end]
+        for m in V.MORE_RE.finditer(text):
+            rest = text[m.end():m.end() + 40]
+            if re.match(r"\s+than\b", rest):
+                continue
+            nxt = next((x for x in clause_mentions if x.kind != "activity" and clause.start + m.end() <= x.start <= clause.start + m.end() + 25), None)
+            between = self.text[clause.start + m.end():nxt.start].split() if nxt else []
+            if nxt and all(w.lower() in V.MORE_ADJECTIVES for w in between) and len(between) <= 1 and not any(m.start() < e and s < m.end() for s, e, _ in triggers):
+                triggers.append((m.start(), m.end(), "increase"))
+        for m in MORE_USERS_RE.finditer(text):
+            # "with more people riding electric bikes": more of the vehicles in use
+            if any(x.kind == "specific" and 0 <= x.start - (clause.start + m.end()) <= 25 for x in clause_mentions) \
+                    and not any(m.start() < e and s < m.end() for s, e, _ in triggers):
+                triggers.append((m.start(), m.end(), "increase"))
+        if not triggers:
+            return []
+        desire = V.DESIRE_RE.search(text)
+        if desire:
+            # "they want to import more vehicles": a wish, not a change
+            triggers = [t for t in triggers if t[0] < desire.start()]
+            if not triggers:
+                return []
+        triggers.sort()
+        out = []
+        seen: set[str] = set()
+        for i, (ts, te, direction) in enumerate(triggers):
+            prev_end = triggers[i - 1][1] if i else 0
+            next_start = triggers[i + 1][0] if i + 1 < len(triggers) else len(text)
+            before = [m for m in clause_mentions if prev_end <= m.end - clause.start <= ts and ts - (m.end - clause.start) <= 60
+                      and not PERSON_NOUN_RE.match(self.text, m.end)]
+            if before and "," in self.text[before[-1].end:clause.start + ts]:
+                before = []  # "what few cars came by, are now looking busier": the cars are not the subject
+            after = [m for m in clause_mentions if te <= m.start - clause.start <= min(next_start, te + 50)]
+            chosen = before[-1:] or after[:1]
+            if chosen and chosen[0].kind != "specific":
+                # a generic or activity word: take the specific words of the clause if any
+                specific = [m for m in clause_mentions if m.kind == "specific"]
+                if specific:
+                    chosen = specific
+            classes, inferred = self._class_of(chosen, index) if chosen else ([], False)
+            if chosen and chosen[0].kind == "specific":
+                near = [m for m in clause_mentions if m.kind == "specific"
+                        and abs((m.start - clause.start) - ts) <= 120]
+                classes = classes_of(near) or classes
+            near_pronoun = any(abs(p.start() - ts) <= PRONOUN_REACH or abs(p.start() - te) <= PRONOUN_REACH
+                               for p in PRONOUN_SUBJECT_RE.finditer(text))
+            if not classes and not clause_mentions and near_pronoun:
+                others = [m for m in inf.mentions if not (clause.start <= m.start < clause.end)]
+                if others:
+                    classes, inferred = self._class_of(others, index)
+            if (not classes and not clause_mentions and INFRA_SUBJECT_RE.search(text[max(0, ts - 50):ts])
+                    and not NOT_TRAFFIC_RE.search(text[:ts])):
+                # "the bridge has gone quiet", "crossings at Sinuiju picked up again": traffic at a place
+                classes, inferred = [V.ANY], True
+            if not classes and not text[ts:te].lower().endswith("ed") and AFTER_EVENT_RE.search(text[max(0, ts - 30):ts]):
+                # "Trucks have resumed ... after a roughly two-year shutdown": the earlier state of the
+                # clause's own vehicles
+                classes = classes_of([m for m in clause_mentions if m.kind == "specific"])
+            if not classes:
+                continue
+            key = direction
+            if key in seen:
+                continue
+            seen.add(key)
+            cls = self._one_class(classes)
+            note, subject = None, "numbers"
+            what = re.search(r"\b(price|prices|cost|costs|demand|fares?|interest)\b", text, re.I)
+            if what:
+                subject = "demand" if what.group(1).lower() in ("demand", "interest") else "price"
+                note = f"{what.group(1).lower()} {direction}, not vehicle numbers"
+            if direction == "halted" and subject == "numbers" and HALTED_STATE_RE.search(text):
+                # "China has suspended vehicle exports since then", "were completely cut off": a state
+                # of no vehicles over the period, not a change within it
+                out.append(self._new(clause, inf, "absence", cls, 0.6, note="halted: none over the period"))
+                continue
+            claim = self._new(clause, inf, "trend", cls, 0.7 - 0.1 * inferred, direction=direction, note=note)
+            claim.subject = subject
+            out.append(claim)
+        return out
+
+    def _absence(self, clause: Clause, inf: SentenceInfo, index: int) -> list[Claim]:
+        mentions = [x for x in inf.mentions if clause.start <= x.start < clause.end and x.kind != "activity"]
+        # "No excavators were seen", "not a single lorry", "trucks were nowhere to be seen"
+        denied = [x for x in mentions if self._polarity(clause, x) == NEGATED]
+        if denied:
+            classes = classes_of(denied) or self._class_of(denied, index)[0]
+            return [self._new(clause, inf, "absence", c, 0.65) for c in (classes or [V.ANY])]
+        m = V.ABSENCE_RE.search(clause.text)
+        if not m or re.match(r"-", clause.text[m.end():]):
+            return []
+        classes = classes_of(mentions)
+        if classes and EMPTY_PLACE_RE.search(m.group(0)):
+            return []  # "old buses plying the country's empty roads": the buses are there
+        if not classes and not V.ROAD_WORDS_RE.search(inf.sentence.text):
+            return []  # "the bridge ... but has remained unused": the road may be in the other clause
+        return [self._new(clause, inf, "absence", self._one_class(classes) if classes else V.ANY, 0.6)]
+
+    @staticmethod
+    def _polarity(clause: Clause, mention: Mention) -> str:
+        if not may_deny(clause.text):
+            return AFFIRMED
+        return polarity(clause.text, mention.start - clause.start, mention.end - clause.start)
+
+    def _presence(self, clause: Clause, inf: SentenceInfo, index: int) -> list[Claim]:
+        mentions = [m for m in inf.mentions if clause.start <= m.start < clause.end and m.kind != "activity"]
+        if not mentions:
+            return []
+        rare = [m for m in mentions if self._polarity(clause, m) == RARE]
+        if rare:
+            # "Buses are rarely seen": neither presence nor absence; kept as an observation
+            classes = classes_of(rare) or self._class_of(rare, index)[0] or [V.ANY]
+            return [self._new(clause, inf, "other", c, 0.5, note="rarely seen: neither presence nor absence")
+                    for c in classes]
+        mentions = [m for m in mentions if self._polarity(clause, m) != NEGATED]
+        if not mentions:
+            return []
+        s = inf.sentence
+        para = self.paragraphs[s.paragraph]
+        cut_end = self.article.text_truncated and para.index == self.paragraphs[-1].index
+        caption = (s.kind == "fragment" and len(para.text(self.text).split()) <= CAPTION_MAX_WORDS and not cut_end
+                   and any(m.kind == "specific" for m in mentions))
+        if not caption and not self._presence_cue(clause, mentions):
+            return []
+        desire = V.DESIRE_RE.search(clause.text)
+        if desire and desire.start() < mentions[0].end - clause.start + 20:
+            return []  # "residents want electric bikes"; not "trucks ... are evidence of the demand"
+        classes = classes_of(mentions)
+        inferred = False
+        if not classes:
+            classes, inferred = self._class_of(mentions, index)
+            classes = [self._one_class(classes)] if classes else []
+        return [self._new(clause, inf, "presence", c, (0.55 if caption else 0.65) - 0.1 * inferred) for c in classes]
+
+    def _presence_cue(self, clause: Clause, mentions: list[Mention]) -> bool:
+        """A verb saying vehicles were there, tied to a vehicle word: its object just after it
+        ("importing motor vehicles") or its subject before it ("cars ... lined up"). A vehicle word
+        right before the cue makes a compound noun ("car smuggling"), not a statement."""
+        for m in V.PRESENCE_RE.finditer(clause.text):
+            cs, ce = clause.start + m.start(), clause.start + m.end()
+            if V.NOUN_LIKE_CUES_RE.match(m.group(0)) and any(0 <= cs - x.end <= 1 for x in mentions):
+                continue
+            if V.CUE_BLOCKERS_RE.search(clause.text[:m.start()]) and not V.CUE_NOUN_PHRASES_RE.match(m.group(0)):
+                continue
+            if V.MOVEMENT_CUES_RE.match(m.group(0)) and not V.LOCATIVE_RE.search(clause.text):
+                continue
+            if m.group(0).lower().endswith("ed") and any(0 <= x.start - ce <= 1 for x in mentions):
+                continue  # "imported cars", "smuggled vehicles": an adjective, not a statement
+            if any(0 <= x.start - ce <= 40 or cs <= x.start < ce for x in mentions):
+                return True  # the object after the cue, or inside it ("left the diesel buses in their garage")
+            before = [x for x in mentions if 0 <= cs - x.end <= 60]
+            if before and ("," not in self.text[before[-1].end:cs] or self._apposition(before, cs)):
+                return True  # the subject, not a word in an earlier clause ("the cars ..., as the image shows")
+        return False
+
+    def _other(self, clause: Clause, inf: SentenceInfo, index: int) -> list[Claim]:
+        """An observation about vehicles that is none of the other kinds: quality, preference,
+        comparison, use, shortage (``vocabulary.OTHER_CUES``), said of a vehicle word in the clause."""
+        m = V.OTHER_RE.search(clause.text)
+        if not m or inf.sentence.kind != "prose":
+            return []
+        mentions = [x for x in inf.mentions if clause.start <= x.start < clause.end and x.kind != "activity"]
+        classes, inferred = self._class_of(mentions, index, allow_activity=True)
+        if not classes:
+            return []
+        what = next(k for k, v in m.groupdict().items() if v)
+        cls = self._one_class(classes)
+        s = inf.sentence
+        if any(c.kind == "other" and c.vehicle_class == cls and s.start <= c.start < s.end for c in self.claims):
+            return []  # one observation per sentence: its clauses say one thing about these vehicles
+        return [self._new(clause, inf, "other", cls, 0.45 - 0.1 * inferred, note=what)]
+
+    def _apposition(self, before: list[Mention], cue_start: int) -> bool:
+        """"Chinese luxury cars, BYDs, lined up": the commas only separate vehicle words of one subject."""
+        last_comma = self.text.rfind(",", before[-1].end, cue_start)
+        if last_comma < 0 or self.text[last_comma + 1:cue_start].strip():
+            return False
+        start = before[0].start
+        gaps = self.text[start:last_comma]
+        for m in reversed(before):
+            gaps = gaps[:m.start - start] + " " + gaps[m.end - start:]
+        return re.fullmatch(r"[\s,]*(?:(?:and|or|[\w\-]+)\s*[\s,]*){0,3}", gaps) is not None
+
+    # --- driver ----------------------------------------------------------------------------------
