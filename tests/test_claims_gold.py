@@ -2,7 +2,8 @@
 
 The thresholds are the figures ``scripts/eval_claims.py ../shared/articles`` printed when the
 extractor of issue 12 was finished (dev 0.838, whole corpus 0.753, blind 0.615; second pass, 2026-12-01
-23:10: the same, with dev half A 0.854 and half B 0.817), less a small margin,
+23:10: the same, with dev half A 0.854 and half B 0.817; third pass, 23:20: dev 0.854, whole 0.761,
+blind 0.615, half A 0.882, half B 0.817), less a small margin,
 so that a change that loses claims on any part of the corpus fails here.
 """
 
@@ -40,14 +41,14 @@ def test_extraction_f1_on_the_corpus():
     dev = evaluate([x for x in items if x[0] not in blind])
     held = evaluate([x for x in items if x[0] in blind])
     whole = evaluate(items)
-    assert dev.overall.f1 >= 0.81, dev.report()
-    assert dev.overall.precision >= 0.80 and dev.overall.recall >= 0.80, dev.report()
-    assert whole.overall.f1 >= 0.73, whole.report()
+    assert dev.overall.f1 >= 0.83, dev.report()
+    assert dev.overall.precision >= 0.84 and dev.overall.recall >= 0.82, dev.report()
+    assert whole.overall.f1 >= 0.74, whole.report()
     assert held.overall.f1 >= 0.59, held.report()
     half_a = {"dailynk", "thepressunited", "38north", "chosonexchange", "japantimes"}
     dev_a = evaluate([x for x in items if x[0] not in blind and x[0].split("_", 1)[0] in half_a])
     dev_b = evaluate([x for x in items if x[0] not in blind and x[0].split("_", 1)[0] not in half_a])
-    assert dev_a.overall.f1 >= 0.83 and dev_b.overall.f1 >= 0.79, (dev_a.report(), dev_b.report())
+    assert dev_a.overall.f1 >= 0.86 and dev_b.overall.f1 >= 0.79, (dev_a.report(), dev_b.report())
 
 
 def test_matching_rules():

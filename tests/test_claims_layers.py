@@ -168,7 +168,8 @@ def test_a_price_a_vehicle_can_fetch_has_no_period(gaz):
 @pytest.mark.parametrize("text, cls", [
     ("The cars Chinese traders are sending to Hyesan are simply too old.", "car"),
     ("Motorcycles are the most preferred means of transport for traders in Sinuiju.", "two_wheeler"),
-    ("Electric bikes are more comfortable and much faster than ordinary bicycles.", "two_wheeler"),
+    # a comparison of how vehicles sell; a type's general merits ("faster than bicycles") give none
+    ("New cars sell more slowly in Hyesan, so used cars dominate the market.", "car"),
 ])
 def test_observations_that_are_no_other_kind(gaz, text, cls):
     claims = claims_of(gaz, text)

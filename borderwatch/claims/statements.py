@@ -23,6 +23,8 @@ from borderwatch.claims.mentions import Mention, classes_of
 from borderwatch.claims.polarity import AFFIRMED, NEGATED, RARE, may_deny, polarity
 from borderwatch.claims.sentences import Clause
 
+HYPOTHETICAL_RE = re.compile(r"\b(?:would|should|could|might|ought to)\b", re.IGNORECASE)
+
 
 class StatementDetectors:
     """Trends, absence, presence and other observations of one clause."""
@@ -184,6 +186,8 @@ class StatementDetectors:
             if any(0 <= x.start - ce <= 40 or cs <= x.start < ce for x in mentions):
                 return True  # the object after the cue, or inside it ("left the diesel buses in their garage")
             before = [x for x in mentions if 0 <= cs - x.end <= 60]
+            if before and V.NOUN_LIKE_CUES_RE.match(m.group(0)) and V.MEANS_BEFORE_CUE_RE.search(self.text[before[-1].end:cs]):
+                continue
             if before and ("," not in self.text[before[-1].end:cs] or self._apposition(before, cs)):
                 return True  # the subject, not a word in an earlier clause ("the cars ..., as the image shows")
         return False
@@ -194,6 +198,8 @@ class StatementDetectors:
         m = V.OTHER_RE.search(clause.text)
         if not m or inf.sentence.kind != "prose":
             return []
+        if HYPOTHETICAL_RE.search(clause.text[:m.start()]):
+            return []  # "the only solution would be ... when they send defective cars": a remedy, not an observation
         mentions = [x for x in inf.mentions if clause.start <= x.start < clause.end and x.kind != "activity"]
         classes, inferred = self._class_of(mentions, index, allow_activity=True)
         if not classes:

@@ -244,9 +244,12 @@ LOCATIVE_RE = re.compile(
 
 # Presence words that are also nouns: after a vehicle word they make a compound ("car smuggling").
 NOUN_LIKE_CUES_RE = re.compile(r"^(?:smuggl\w*|import\w*|export\w*|parking|driving|riding|deliver\w*|carrying)$", re.I)
-# A cue after "to" (purpose: "to import") or a determiner ("a driving test", "the imported cars")
-# says nothing about vehicles being there.
-CUE_BLOCKERS_RE = re.compile(r"(?:\bto(?:\s+\w+ly)?|\b(?:a|an|the|these|those|their|its|his|her|of|for))\s+$", re.I)
+# A cue after "to" (purpose: "to import"), a determiner ("a driving test", "the imported cars") or
+# "into" (a line of business: "jumped into importing cars") says nothing about vehicles being there.
+CUE_BLOCKERS_RE = re.compile(r"(?:\bto(?:\s+\w+ly)?|\b(?:a|an|the|these|those|their|its|his|her|of|for|into))\s+$", re.I)
+# A noun-like cue after a preposition is the means, not the verb of the vehicles before it:
+# "cars through state-sanctioned smuggling", "trucks via illegal importing".
+MEANS_BEFORE_CUE_RE = re.compile(r"\b(?:through|via|by way of|thanks to)\s+(?:[\w\-]+\s+){0,2}$", re.I)
 CUE_NOUN_PHRASES_RE = re.compile(r"^(?:use of|countless|plenty of|full of|filled with|packed .*with|crammed with|"
                                  r"lined with|dotted with|(?:fleet|convoy|caravan|queue|row|column|stream|procession|"
                                  r"line)s? of)$", re.I)  # "the use of these modes of transport" says they are used
@@ -266,9 +269,9 @@ OTHER_CUES: dict[str, str] = {
                r"look(?:s|ed)? (?:acceptable|new|good|old)|(?:old|aging|ageing|rusty|rundown|run-down) (?:models|fleets?)",
     "preference": r"(?:most\s+)?preferred|prefer(?:s|red)?|favou?rite|(?:residents|people|customers|buyers|traders) want|"
                   r"drawing (?:significant |much |a lot of )?(?:public |popular )?(?:interest|attention)|sought[\s\-]after",
-    "comparison": r"(?:more|less) (?:comfortable|convenient|reliable|durable|expensive|affordable)\b|"
-                  r"(?:faster|slower|cheaper|safer) than|sell(?:s|ing)? (?:more |less )?(?:slowly|poorly|quickly|well)|"
-                  r"dominat(?:e|es|ed|ing) (?:the )?market",
+    # how vehicles sell or hold a market; not a type's general merits ("faster than conventional bikes",
+    # "more convenient"), which describe the product, not vehicles observed anywhere
+    "comparison": r"sell(?:s|ing)? (?:more |less )?(?:slowly|poorly|quickly|well)|dominat(?:e|es|ed|ing) (?:the )?market",
     "use": r"formerly (?:served|used|ran|belonged)|(?:have|has|had)(?: only)? been used for|replaced (?:their|the|its)|"
            r"confiscat(?:ed|ing|ion)|(?:has|have|had) ordered|(?:are|were|is|was) (?:purchasing|buying)",
     "shortage": r"shortage of|scarcity of|lack of (?:vehicles|cars|trucks|buses)",

@@ -78,7 +78,8 @@ class EnsembleMember(BaseModel):
 
     model: str = Field(description="a registry name, or a weights file relative to the card's folder")
     classes: list[str] = Field(min_length=1, description="taxonomy classes this member gives; its others are dropped")
-    conf: float | None = Field(None, ge=0.0, le=1.0, description="this member's threshold (default: the run's)")
+    conf: float | None = Field(None, ge=0.0, le=1.0, description="this member's threshold (default: the run's); "
+                               "only raises it: the engine drops scores under the run's")
     fallback: list[str] = Field(default_factory=list, description="models tried in order when `model` is missing")
 
 
