@@ -154,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("runs", nargs="+", help="label=run folder of `borderwatch detect`; the first is the reference")
     ap.add_argument("--heldout", type=Path, default=Path("/work/data/ground/heldout"))
     ap.add_argument("--out", type=Path, help="append the table to this file")
+    ap.add_argument("--json", type=Path, help="write every figure here (for the model card)")
     args = ap.parse_args(argv)
     runs = [(lab, Path(p)) for lab, _, p in (r.partition("=") for r in args.runs)]
     splits = groups(split_images(args.heldout))
@@ -188,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         with args.out.open("a") as f:
             f.write(text)
+    if args.json:
+        import json
+
+        args.json.write_text(json.dumps(results, indent=1, default=float))
     return 0
 
 

@@ -382,8 +382,10 @@ def _counts_per_kind(tagged, dbuckets, frames_ok, aset, gaz, by, tz, info, card,
             continue
         part["frame_kind"] = kind
         run = kind_run(info, kind, card, run_dir)
-        gsd = run.gsd_m
-        if gsd is None and "gsd_m" in frames_ok.columns:
+        # a card's evaluations are keyed by the imagery's GSD, not by the model-input GSD that detect
+        # resampled windows to (run.gsd_m), so calibrate at the frames' own scale
+        gsd = None
+        if "gsd_m" in frames_ok.columns:
             median = frames_ok.loc[fm, "gsd_m"].dropna().median()
             gsd = None if pd.isna(median) else float(median)
         cards[kind] = run.card.name if run.card is not None else None
