@@ -44,7 +44,7 @@ def test_minimal_config_and_paths_relative_to_the_file(project, monkeypatch):
     assert config.articles == [project / "articles"]
     assert config.run_dir == project / "run"
     assert config.report_dir == project / "run" / "report"
-    assert config.models.photo == "yolo11n" and config.models.overhead == "borderwatch-overhead"
+    assert config.models.photo == "borderwatch-photo" and config.models.overhead == "borderwatch-overhead"
     assert config.counts.by == "day" and config.engine == "local"
     assert config.source == path
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -154,8 +156,6 @@ def test_load_predictor_builds_the_ensemble(tmp_path, monkeypatch):
 
         def predict(self, tiles):
             return [Detections.empty() for _ in tiles]
-
-    from pathlib import Path
 
     monkeypatch.setattr(predictor_mod, "YoloPredictor", FakeYolo)
     ens = predictor_mod.load_predictor(resolved, runtime="native", device="cpu")

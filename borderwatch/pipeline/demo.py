@@ -28,7 +28,7 @@ ENV_SAMPLES = "BORDERWATCH_SAMPLES"
 ENV_MODELS = "BORDERWATCH_MODELS"
 PHOTO_MODEL_FOLDER = "yolo11n_int8_openvino_model"  # the int8 COCO model, found in $BORDERWATCH_MODELS
 PHOTO_MODEL_REGISTRY = "yolo11n"  # else the registry's COCO model (downloaded with a network)
-OVERHEAD_MODEL = "borderwatch-overhead-n"
+OVERHEAD_MODEL = "borderwatch-overhead"
 DOWNLOAD_TIMEOUT_S = 60
 
 
