@@ -142,14 +142,21 @@ def pinned_hashes() -> dict[str, dict]:
 
 def sha256_file(path: str | Path) -> str:
     """sha256 of one regular file's bytes (read in 1 MiB chunks)."""
-    path = Path(path)
+    return sha256_files([Path(path)], Path(path))
+
+
+def sha256_files(files: list[Path], path: Path) -> str:
+    """sha256 of the bytes of ``files`` one after the other (an OpenVINO .xml then its .bin);
+    errors name ``path``, the file or folder the user gave."""
     digest = hashlib.sha256()
-    if path.exists() and not path.is_file():  # a FIFO or a device would block or never end
-        raise InputError("not a regular file", path)
+    for file in files:
+        if file.exists() and not file.is_file():  # a FIFO or a device would block or never end
+            raise InputError("not a regular file", file)
     try:
-        with open(path, "rb") as fh:
-            while chunk := fh.read(_CHUNK):
-                digest.update(chunk)
+        for file in files:
+            with open(file, "rb") as fh:
+                while chunk := fh.read(_CHUNK):
+                    digest.update(chunk)
     except OSError as exc:
         raise InputError(f"cannot read weights: {exc.strerror or exc}", path) from exc
     return digest.hexdigest()

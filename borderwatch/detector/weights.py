@@ -16,7 +16,6 @@ caller gives), cached the same way, with the int8-vs-FP32 box match rate stored 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -52,13 +51,12 @@ def quiet_ultralytics():
 if TYPE_CHECKING:
     from borderwatch.detector.resolved import ResolvedModel
 
-from borderwatch.trust import PICKLE_FORMATS, needs_trust  # noqa: E402, F401  (defined once, in trust; re-exported)
+from borderwatch.trust import PICKLE_FORMATS, needs_trust, sha256_files  # noqa: E402, F401  (defined once, in trust; re-exported)
 
 FORMAT_SUFFIXES = {
     ".pt": "pt", ".pth": "pt", ".onnx": "onnx", ".torchscript": "torchscript", ".engine": "engine", ".tflite": "tflite",
 }
 
-_CHUNK = 1 << 20
 
 
 def cache_root() -> Path:
@@ -103,15 +101,7 @@ def sha256_of(path: str | Path) -> str:
     if path.is_dir():
         path = openvino_xml(path)
     files = [path, path.with_suffix(".bin")] if path.suffix.lower() == ".xml" else [path]
-    digest = hashlib.sha256()
-    try:
-        for file in files:
-            with open(file, "rb") as fh:
-                while chunk := fh.read(_CHUNK):
-                    digest.update(chunk)
-    except OSError as exc:
-        raise InputError(f"cannot read weights: {exc.strerror or exc}", path) from exc
-    return digest.hexdigest()
+    return sha256_files(files, path)
 
 
 def ensure_loadable(resolved: ResolvedModel) -> None:
