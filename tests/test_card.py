@@ -39,3 +39,13 @@ def test_round_trip_and_errors(tmp_path):
     path.write_text("- not a mapping\n")
     with pytest.raises(InputError, match="mapping"):
         load_card(path)
+
+
+def test_class_metrics_at_one_scale_prefer_the_larger_evaluation():
+    card = ModelCard(name="m", metrics=[
+        Metrics(dataset="few", gsd_m=0.3, per_class={"truck": ClassMetrics(precision=0.5, recall=0.1, n_true=1)}),
+        Metrics(dataset="many", gsd_m=0.3, per_class={"truck": ClassMetrics(precision=0.8, recall=0.7, n_true=66)}),
+        Metrics(dataset="far", gsd_m=1.0, per_class={"truck": ClassMetrics(precision=0.9, recall=0.9, n_true=500)}),
+    ])
+    assert card.class_metrics("truck", 0.3).n_true == 66
+    assert card.class_metrics("truck", 0.9).n_true == 500  # scale first, size second

@@ -125,10 +125,20 @@ class ModelCard(BaseModel):
         candidates = [m for m in self.metrics if vehicle_class in m.per_class or vehicle_class in m.pr_table]
         if not candidates:
             return None
-        if gsd_m is not None:
+        def n_true(m: Metrics) -> int:
+            rows = m.pr_table.get(vehicle_class) or []
+            cm = m.per_class.get(vehicle_class)
+            return int((cm.n_true if cm is not None else None) or (rows[0].n_true if rows else 0) or 0)
+
+        def distance(m: Metrics) -> float:
             # An evaluation that did not record its GSD matches no scale better than one that did.
-            candidates.sort(key=lambda m: abs(m.gsd_m - gsd_m) if m.gsd_m is not None else float("inf"))
-        return candidates[0]
+            if gsd_m is None:
+                return 0.0
+            return abs(m.gsd_m - gsd_m) if m.gsd_m is not None else float("inf")
+
+        # nearest scale first; among evaluations at that scale, the one with the most ground truth of
+        # this class (a truck figure measured on 66 trucks beats one measured on 1)
+        return min(candidates, key=lambda m: (round(distance(m), 6), -n_true(m)))
 
     def class_metrics(
         self, vehicle_class: str, gsd_m: float | None = None, threshold: float | None = None
