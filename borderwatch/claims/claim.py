@@ -10,9 +10,9 @@ from borderwatch.claims.dates import DateExpr
 from borderwatch.claims.mentions import Mention
 from borderwatch.claims.sentences import Sentence
 from borderwatch.tables import CLAIMS_FIELDS
+from borderwatch.tables import Claim as ClaimRecord
 
 
-@dataclass
 @dataclass
 class Claim:
     quote: str
@@ -47,10 +47,11 @@ class Claim:
             if d[k] is not None and float(d[k]).is_integer():
                 d[k] = int(d[k])
         d["confidence"] = round(float(d["confidence"]), 2)
-        return {k: d[k] for k in (*CLAIMS_FIELDS, "source_file", "url", "confidence", "published", "publisher", "title")}
+        out = {k: d[k] for k in (*CLAIMS_FIELDS, "source_file", "url", "confidence", "published", "publisher", "title")}
+        ClaimRecord.model_validate(out)  # the claims.json contract compare and report read: fail here, not there
+        return out
 
 
-@dataclass
 @dataclass
 class SentenceInfo:
     sentence: Sentence

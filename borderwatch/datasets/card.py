@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from borderwatch.atomic import write_text
 from borderwatch.errors import InputError
+from borderwatch.yamlsafe import load_yaml_file
 
 
 class SourceInfo(BaseModel):
@@ -51,9 +52,7 @@ def write_dataset_card(card: DatasetCard, path: str | Path) -> Path:
 def read_dataset_card(path: str | Path) -> DatasetCard:
     path = Path(path)
     try:
-        return DatasetCard.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError) as exc:
-        raise InputError(f"cannot read dataset card: {exc}", path) from exc
+        return DatasetCard.model_validate(load_yaml_file(path, "dataset card"))
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InputError(f"invalid dataset card at {'.'.join(map(str, first['loc']))}: {first['msg']}", path) from exc

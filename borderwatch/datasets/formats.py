@@ -26,6 +26,7 @@ from borderwatch.datasets.model import (
     write_image,
 )
 from borderwatch.errors import InputError
+from borderwatch.yamlsafe import load_yaml_file
 
 Format = Literal["yolo", "coco", "voc"]
 
@@ -34,10 +35,7 @@ Format = Literal["yolo", "coco", "voc"]
 
 
 def _names_from_yaml(path: Path) -> tuple[list[str], Path | None, dict]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise InputError(f"cannot read data yaml: {exc}", path) from exc
+    data = load_yaml_file(path, "data yaml")
     if not isinstance(data, dict) or "names" not in data:
         raise InputError("data yaml has no 'names'", path)
     names = data["names"]

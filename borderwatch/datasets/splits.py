@@ -18,6 +18,7 @@ import yaml
 from borderwatch.atomic import write_text
 from borderwatch.datasets.model import LabeledDataset, LabeledImage
 from borderwatch.errors import InputError
+from borderwatch.yamlsafe import load_yaml_file
 
 
 def prefix_group(sep: str = "_") -> Callable[[str], str]:
@@ -124,7 +125,7 @@ def write_split(split: Split, path: str | Path, ds: LabeledDataset | None = None
 def read_split(path: str | Path) -> Split:
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml_file(path, "split file")
         groups = {str(g): str(w) for w, gs in data["splits"].items() for g in gs}
         images = {str(w): [str(n) for ns in gs.values() for n in (ns or [])] for w, gs in data["splits"].items()}
     except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
