@@ -85,6 +85,19 @@ def cut_head(start: Path, out: Path) -> Path:
     return out
 
 
+def trusted_own_checkpoint(path: Path) -> Path | None:
+    """The project's own checkpoint, if the sha256 in the card beside it (``<stem>.yaml``) vouches for it."""
+    import yaml
+
+    card = path.with_suffix(".yaml")
+    want = yaml.safe_load(card.read_text(encoding="utf-8")).get("sha256") if card.is_file() else None
+    got = sha256_of(path)
+    if want != got:
+        print(f"{path}: sha256 {got} does not match its card {card} ({want})", file=sys.stderr)
+        return None
+    return path
+
+
 def make_trainer():
     from ultralytics.models.yolo.detect import DetectionTrainer
 
@@ -122,6 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fraction", type=float, default=1.0, help="share of train images (speed probes)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--continue-from", type=Path,
+                    help="a fresh run from an earlier borderwatch-photo-he checkpoint (no head surgery), e.g. "
+                         "models/borderwatch-photo-he.pt; its sha256 must match the card beside it")
+    ap.add_argument("--lr0", type=float, default=RECIPE["lr0"])
     args = ap.parse_args(argv)
 
     run_dir = args.out.resolve() / args.name
@@ -135,13 +152,20 @@ def main(argv: list[str] | None = None) -> int:
         last = run_dir / "weights" / "last.pt"  # our own run's checkpoint
         YOLO(str(last), task="detect").train(resume=True, trainer=trainer, device=args.device, workers=0)
         return 0
-    sha = sha256_of(args.start)
-    if sha != COCO_START_SHA256:
-        print(f"{args.start}: sha256 {sha} is not the published COCO start checkpoint", file=sys.stderr)
-        return 2
-    start = cut_head(args.start, run_dir.parent / f"{args.name}-start.pt")
+    if args.continue_from is not None:
+        start = trusted_own_checkpoint(args.continue_from)
+        if start is None:
+            return 2
+    else:
+        sha = sha256_of(args.start)
+        if sha != COCO_START_SHA256:
+            print(f"{args.start}: sha256 {sha} is not the published COCO start checkpoint", file=sys.stderr)
+            return 2
+        start = cut_head(args.start, run_dir.parent / f"{args.name}-start.pt")
     hours = args.time_hours if args.time_hours is not None else (hours_until(args.until) if args.until else None)
-    recipe = dict(RECIPE, imgsz=args.imgsz)
+    # a continued run starts warm: no warm-up, so the first steps do not undo what was learnt
+    recipe = dict(RECIPE, imgsz=args.imgsz, lr0=args.lr0,
+                  **({"warmup_epochs": 0.0} if args.continue_from is not None else {}))
     if hours is not None:
         recipe["time"] = round(hours, 3)
     print(f"train: data={args.data} out={run_dir} time_h={recipe.get('time')} recipe={recipe}", flush=True)

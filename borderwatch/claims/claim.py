@@ -4,7 +4,9 @@ deduplication of claims that restate one statement."""
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
+
+from pydantic import Field
 
 from borderwatch.claims.dates import DateExpr
 from borderwatch.claims.mentions import Mention
@@ -13,43 +15,26 @@ from borderwatch.tables import CLAIMS_FIELDS
 from borderwatch.tables import Claim as ClaimRecord
 
 
-@dataclass
-class Claim:
-    quote: str
-    place: str | None
+class Claim(ClaimRecord):
+    """A claim as extraction builds it: the one ``tables.Claim`` model of claims.json (compare and report
+    read the same model), plus where its quote lies in the article and how its period was found,
+    which are not exported."""
+
     vehicle_class: str
-    kind: str
-    value: float | None = None
-    low: float | None = None
-    high: float | None = None
-    unit: str | None = None
-    currency: str | None = None
-    direction: str | None = None
-    period_start: str | None = None
-    period_end: str | None = None
-    note: str | None = None
-    source_file: str | None = None
-    url: str | None = None
     confidence: float = 0.5
-    published: str | None = None
-    publisher: str | None = None
-    title: str | None = None
-    start: int = field(default=0, repr=False)  # quote offsets in the article text (not exported)
-    end: int = field(default=0, repr=False)
-    dated: bool = field(default=False, repr=False)  # the period comes from the claim's own words
-    subject: str = field(default="numbers", repr=False)  # what a trend is about: numbers, price, demand
+    start: int = Field(0, exclude=True, repr=False)  # quote offsets in the article text
+    end: int = Field(0, exclude=True, repr=False)
+    dated: bool = Field(False, exclude=True, repr=False)  # the period comes from the claim's own words
+    subject: str = Field("numbers", exclude=True, repr=False)  # what a trend is about: numbers, price, demand
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        for private in ("start", "end", "dated", "subject"):
-            d.pop(private)
+        """The claims.json record: the contract's fields in their order, whole numbers as ints."""
+        d = self.model_dump()
         for k in ("value", "low", "high"):
             if d[k] is not None and float(d[k]).is_integer():
                 d[k] = int(d[k])
         d["confidence"] = round(float(d["confidence"]), 2)
-        out = {k: d[k] for k in (*CLAIMS_FIELDS, "source_file", "url", "confidence", "published", "publisher", "title")}
-        ClaimRecord.model_validate(out)  # the claims.json contract compare and report read: fail here, not there
-        return out
+        return {k: d[k] for k in (*CLAIMS_FIELDS, "source_file", "url", "confidence", "published", "publisher", "title")}
 
 
 @dataclass

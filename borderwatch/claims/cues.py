@@ -26,10 +26,35 @@ BRIBE_RE = re.compile(r"\b(?:bribes?|customs office)\b", re.IGNORECASE)
 PRONOUN_SUBJECT_RE = re.compile(r"\b(?:it|they|these|those|them|ones|this)\b", re.IGNORECASE)
 ELLIPSIS_AFTER_RE = re.compile(
     r"^\s*(?:more\b|of (?:them|these|those|the)\b|(?:were|was|are|is|had|have|turned|came|arrived|remain\w*|stood|sat|"
-    r"can|could)\b)",
+    r"can|could|"
+    # "tractors ..., with at least 20 arriving by rail": the number's noun is left out before a participle
+    r"arriving|crossing|entering|leaving|waiting|parked|queued|queuing|lined|heading|passing|standing|sitting|"
+    r"seen|spotted|visible|stuck|loaded|carrying)\b)",
     re.IGNORECASE,
 )
 EMPTY_PLACE_RE = re.compile(r"\b(?:empty|deserted|unused|idle|out of use)\b", re.I)
+YEAR_RE = re.compile(r"(?:19|20)\d\d")
+# a word that makes the number after it a year: "in 2019", "since 2017", "of 2023", "September 2024"
+YEAR_BEFORE_RE = re.compile(
+    r"\b(?:in|since|of|from|by|until|till|to|between|and|before|after|during|early|late|mid|around|year|"
+    r"jan\w*|feb\w*|mar\w*|apr\w*|may|jun\w*|jul\w*|aug\w*|sep\w*|oct\w*|nov\w*|dec\w*)[\s\-]+$", re.I)
+# ", which carry flour, coal and steel, have been": a relative clause set off by commas, then the verb
+RELATIVE_GAP_RE = re.compile(r"\s*,\s*(?:which|who|that|many of which|some of which|most of which)\b[^.;:]{0,140},"
+                             r"\s*(?:[\w’'\-]+\s+){0,4}$", re.I)
+# "the number of taxis operating in Pyongyang is estimated at": a figure that belongs to the vehicles named
+NUMBER_OF_RE = re.compile(r"\b(?:number|total|fleet|count|tally)\s+of\s+", re.I)
+COPULA_BEFORE_RE = re.compile(
+    r"\b(?:is|was|are|were|stands?|stood|reached|reaches|totals?|totall?ed|exceeds?|exceeded|hit|hits|"
+    r"(?:rose|fell|grew|dropped|climbed|increased|decreased|jumped|plunged|risen|fallen|grown) to|"
+    r"(?:estimated|believed|thought|said|reported|put|pegged|counted)(?: to be| at)?)\s+"
+    r"(?:at\s+)?(?:only\s+|just\s+)?$", re.I)
+COMPARED_FROM_RE = re.compile(r"\b(?:up|down) from\b", re.I)
+CONDITION_BEFORE_RE = re.compile(r"\b(?:if|unless|whether|in case)\b[^,;:]*$", re.I)
+# "told Daily NK on Oct. 10", "said on Monday": the date of the telling
+SPEECH_DATE_RE = re.compile(r"\b(?:told|tells|said|says|reported|wrote|added|explained|noted|claimed)\b(?:\s+[\w’'\-]+){0,3}?"
+                            r"\s+(?:on|in|last)\s*$", re.I)
+# (a smuggler's "earn ... per truck" is a profit per vehicle, PROFIT_RE; a driver's pay is no vehicle price)
+WAGE_RE = re.compile(r"\b(?:(?:are|is|were|was|get|gets|got)\s+paid|wages?|salar(?:y|ies))\b(?:\s+\w+){0,3}\s*$", re.I)
 NOT_BEFORE_RE = re.compile(r"\bnot\s+(?:even\s+)?$", re.I)
 PRICE_BOUND_RE = re.compile(r"(?:(?P<lower>in excess of|more than|over|at least|upwards of|above)|"
                             r"(?P<upper>up to|as much as|no more than|at most|under|less than|below))\s+$", re.I)
@@ -53,7 +78,9 @@ HYPOTHETICAL_RE = re.compile(r"\b(?:can|could|would|might|stand(?:s)? to|able to
 HALTED_STATE_RE = re.compile(r"\b(?:completely|entirely|totally|fully)\b|^\W*since then\b", re.I)
 # "N percent of <what>": up to five words after "of" say what the share is of
 SHARE_OF_RE = re.compile(r"\s+of\s+((?:[\w’'\-]+\s*){1,5})")
-CHANGE_BY_RE = re.compile(r"\bby\s+(?:about\s+|around\s+|roughly\s+|nearly\s+|almost\s+|some\s+|over\s+|more than\s+)?$", re.I)
+_ABOUT = r"(?:about\s+|around\s+|roughly\s+|nearly\s+|almost\s+|some\s+|over\s+|more than\s+)?"
+# "decreased by 40 percent", and the headline form "down 40 percent (from a year earlier)"
+CHANGE_BY_RE = re.compile(rf"(?:\bby\s+{_ABOUT}|\b(?:up|down)\s+{_ABOUT})$", re.I)
 LOAD_EACH_RE = re.compile(r"(?:\s+[\w\-]+){0,3}?\s+(?:each|apiece|per (?:truck|vehicle|lorry|trip|load)|a (?:truck|trip))\b", re.I)
 LOAD_VERB_RE = re.compile(r"\b(?:load\w*|unload\w*|carr(?:y|ies|ied|ying)|haul\w*|transport\w*)\b", re.I)
 PRONOUN_ONE_RE = re.compile(r"\s+(?:could|can|would|should|may|might|must|will|has|had|who|that)\b", re.I)

@@ -206,6 +206,18 @@ def _r_month_part(m: re.Match, ctx: Context) -> Period | None:
     return _month_part(year, month, m.group("part"))
 
 
+def _r_month_relative_part(m: re.Match, ctx: Context) -> Period | None:
+    """"late last month", "early this month": that part of the month before (or of) publication."""
+    if ctx.ref is None:
+        return None
+    shift = {"last": -1, "this": 0, "next": 1}[m.group("which").lower()]
+    first = _add_months(ctx.ref.end.replace(day=1), shift)
+    period = _month_part(first.year, first.month, m.group("part"))
+    if shift == 0 and period.end and period.end > ctx.ref.end:
+        period = Period(period.start, ctx.ref.end)
+    return period
+
+
 def _r_month_span(m: re.Match, ctx: Context) -> Period | None:
     """"October and November 2025": both months in the year given once."""
     year = int(m.group("year"))
@@ -370,13 +382,14 @@ _ATOMS: tuple[tuple[str, Resolver], ...] = (
     (r"\b(?:the\s+)?(?:(?P<part>early|mid|late)[\s\-]+)?(?P<decade>(?:19|20)\d0)s\b", _r_decade),
     (rf"\b(?:(?P<which>this|last|next)\s+)?(?P<season>spring|summer|autumn|fall|winter)(?:\s+(?:of\s+)?{YEAR_PATTERN})?\b", _r_season),
     (rf"\b{_PART}[\s\-]+{YEAR_PATTERN}\b", _r_year_part),
+    (rf"\b{_PART}[\s\-]+(?P<which>last|this|next)\s+month\b", _r_month_relative_part),
     (r"\b(?:last night|yesterday|overnight|the previous night|the night before|today|tonight|this morning|"
      r"this afternoon|this evening|this week|last week|the previous week|the past week|this month|last month|"
      r"the previous month|the past month|this year|last year|the previous year|a year earlier|a year ago|next year|"
      r"the (?:beginning|start) of (?:the|this) year|early this year|earlier this year|the end of last year|"
      r"late last year|the (?:start|beginning) of (?:this|the) month|early this month|recently|lately|"
      r"in recent (?:weeks|days|months))\b", _r_relative),
-    (r"\b(?:over|in|during|within)\s+the\s+(?:past|last)\s+(?:(?P<n>\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|several|few)\s+)?"
+    (r"\b(?:(?:over|in|during|within|for)\s+)?the\s+(?:past|last)\s+(?:(?P<n>\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|several|few)\s+)?"
      r"(?P<unit>years?|months?|weeks?|days?)(?:\s+or\s+so)?\b", _r_past_n),
     (r"\b(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|a few)\s+(?P<unit>years?|months?|weeks?|days?)\s+ago\b", _r_ago),
     (r"\b(?:last|on|this past|on last|captured|taken|filmed|photographed|shot|acquired)\s+"
@@ -414,7 +427,7 @@ def _atoms(text: str) -> list[Atom]:
                 continue  # "may" the verb, "march" the verb
             if month and month.lower().rstrip(".") in _AMBIGUOUS_MONTHS and month.lower() == "may" and not (
                     m.groupdict().get("day") or m.groupdict().get("year") or m.groupdict().get("part")
-                    or m.groupdict().get("which") or re.search(r"\b(?:in|since|from|until|of|by)\s+$", text[:m.start()], re.I)):
+                    or m.groupdict().get("which") or re.search(r"\b(?:in|since|from|until|of|by|and|to|through|between)\s+$", text[:m.start()], re.I)):
                 continue
             if m.group(0).strip() == "":
                 continue

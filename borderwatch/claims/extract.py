@@ -27,11 +27,13 @@ from borderwatch.claims.articles import Article
 from borderwatch.claims.claim import Claim, SentenceInfo, dedupe
 from borderwatch.claims.cues import (
     BLANKET_IMAGERY_RE,
+    COMPARED_FROM_RE,
     DATELINE_TAIL_RE,
     HYPOTHETICAL_RE,
     IMAGERY_RE,
     PHOTO_CREDIT_RE,
     REPORTING_RE,
+    SPEECH_DATE_RE,
     THAN_RE,
 )
 from borderwatch.claims.dates import Context, DateExpr, Period, Reference, find_dates
@@ -46,7 +48,8 @@ from borderwatch.errors import InputError
 # the budget is a last guard so that one article can never hold up a batch.
 TIME_BUDGET_S = 5.0
 MAX_ARTICLE_CHARS = 1_048_576  # 1 MiB of text: far beyond any report (the corpus's longest is 4 KB)
-LOOKBACK = 3  # sentences searched for what a generic word or pronoun refers to
+LOOKBACK = 3
+QUANTITY_KINDS = frozenset({"count", "range", "lower_bound", "upper_bound", "approximate"})  # sentences searched for what a generic word or pronoun refers to
 
 
 def _opens_sentence(text: str, sentence_start: int, at: int) -> bool:
@@ -258,6 +261,10 @@ class ArticleExtractor(MeasureDetectors, StatementDetectors):
         ref = self.speech_refs.get(s.paragraph, self.reference)
         text = focus if focus is not None else clause.text
         own = [d for d, a in inf.dates if clause.start <= a < clause.end]
+        # "told Daily NK on Oct. 10 that 50 cars were brought in last week": the telling is not the event
+        told = [d for d, a in inf.dates if SPEECH_DATE_RE.search(self.text[max(s.start, a - 40):a])]
+        if len(told) < len(own):
+            own = [d for d in own if d not in told]
         if not own and not V.PRESENT_RE.search(text) and not V.VAGUE_PAST_RE.search(text):
             own = [d for d, a in inf.dates if _opens_sentence(self.text, s.start, a)]
         for expr in own:
@@ -332,8 +339,17 @@ class ArticleExtractor(MeasureDetectors, StatementDetectors):
             for clause in s.clauses:
                 found: list[Claim] = [*self._prices(clause, inf, index), *self._proportions(clause, inf, index),
                                       *self._percent_changes(clause, inf, index)]
-                if not found:
-                    found = self._quantities(clause, inf, index)
+                if not found or all(c.unit == "fraction_change" for c in found):
+                    # "exported 1,500 vehicles in 2017, down 40 percent": a count beside its change
+                    found = found + self._quantities(clause, inf, index)
+                    if found and all(c.kind in QUANTITY_KINDS and c.vehicle_class != V.ANY for c in found):
+                        # "About 20 trucks and some cars were parked": the types without a number are present
+                        counted = {c.vehicle_class for c in found}
+                        found += [c for c in self._presence(clause, inf, index)
+                                  if c.kind == "presence" and c.vehicle_class not in counted and c.vehicle_class != V.ANY]
+                    if found and COMPARED_FROM_RE.search(clause.text):
+                        # "300 trucks now cross every day, up from about 100 last year": level and change
+                        found += [c for c in self._trends(clause, inf, index) if c.kind == "trend"]
                 if not found:
                     found = self._absence(clause, inf, index) + self._trends(clause, inf, index)
                 if not found:

@@ -13,6 +13,7 @@ from borderwatch.claims.cues import (
     BRIBE_RE,
     CHANGE_BY_RE,
     CLASS_SHARE_RE,
+    COPULA_BEFORE_RE,
     CURRENCY_UNIT,
     ELLIPSIS_AFTER_RE,
     FARE_RE,
@@ -24,6 +25,7 @@ from borderwatch.claims.cues import (
     LOAD_VERB_RE,
     LOSS_RE,
     NOT_BEFORE_RE,
+    NUMBER_OF_RE,
     PEOPLE_RE,
     PRICE_BOUND_RE,
     PRICE_CONTEXT_RE,
@@ -33,7 +35,11 @@ from borderwatch.claims.cues import (
     RENT_PERIODS,
     RENT_RE,
     SHARE_OF_RE,
+    WAGE_RE,
+    YEAR_BEFORE_RE,
+    YEAR_RE,
 )
+from borderwatch.claims.dates import find_dates
 from borderwatch.claims.mentions import classes_of, find_mentions
 from borderwatch.claims.numbers import find_amounts, find_percentages, find_quantities
 from borderwatch.claims.sentences import Clause
@@ -52,7 +58,9 @@ class MeasureDetectors:
         for n, a in enumerate(amounts):
             a_start, a_end = clause.start + a.start, clause.start + a.end
             if GOODS_PRICE_RE.search(clause.text[max(0, a.start - 40):a.start]) or GOODS_AFTER_RE.match(clause.text, a.end):
-                continue  # "a kilogram of rice selling for KPW 5,000": the price of something else
+                continue
+            if WAGE_RE.search(clause.text[max(0, a.start - 40):a.start]):
+                continue  # "truck drivers are paid 500 yuan per trip": a wage, not what a vehicle costs  # "a kilogram of rice selling for KPW 5,000": the price of something else
             focus = clause.text[(amounts[n - 1].end if n else 0):a.end]
             after = clause.text[a.end:a.end + 40]
             after = re.sub(r"^\s*(?:\([^)]*\)|\[[^\]]*\])", "", after)
@@ -121,10 +129,17 @@ class MeasureDetectors:
             head = clause.text[max(0, sh.start - 60):sh.start]
             if not CHANGE_BY_RE.search(head):
                 continue
-            direction = next((d for d in ("decrease", "increase") if V.DIRECTION_RES[d].search(head)), None)
+            headline = re.search(r"\b(up|down)\s+\S*\s*$", head, re.I)
+            if headline:
+                direction = "increase" if headline.group(1).lower() == "up" else "decrease"
+            else:
+                direction = next((d for d in ("decrease", "increase") if V.DIRECTION_RES[d].search(head)), None)
             if direction is None:
                 continue
             mentions = [m for m in inf.mentions if clause.start <= m.start < clause.start + sh.start]
+            if not mentions:
+                # ", down 40 percent from a year earlier": the clause before names what changed
+                mentions = [m for m in inf.mentions if inf.sentence.start <= m.start < clause.start]
             classes, inferred = self._class_of(mentions, index)
             if not classes:
                 continue
@@ -167,9 +182,24 @@ class MeasureDetectors:
         return [self._new(clause, inf, "proportion", self._one_class(classes), 0.7 - 0.1 * inferred,
                           value=value, low=low, high=high, unit=unit, note=f"'{what}'")]
 
+    def _number_of_subject(self, clause: Clause, mentions: list, at: int):
+        """The vehicle word of "the number of <vehicles> ... is/reached/stands at" right before ``at``."""
+        head = clause.text[:at]
+        if not COPULA_BEFORE_RE.search(head):
+            return None
+        found = list(NUMBER_OF_RE.finditer(head))
+        if not found:
+            return None
+        of = found[-1]
+        inside = [m for m in mentions if clause.start + of.end() <= m.start <= clause.start + of.end() + 40
+                  and m.end <= clause.start + at]
+        return inside[0] if inside else None
+
     def _quantities(self, clause: Clause, inf: SentenceInfo, index: int) -> list[Claim]:  # noqa: C901 - one branch per quantity cue
         text = clause.text
         money = [(a.start, a.end) for a in find_amounts(text)] + [(p.start, p.end) for p in find_percentages(text)]
+        # "images from Sept. 2", "in 2019": numbers inside a date are no counts
+        money += [(d.start, d.end) for d in find_dates(text)]
         out = []
         mentions = [m for m in inf.mentions if m.kind != "activity"]
         consumed: list[tuple[int, int]] = []
@@ -178,6 +208,9 @@ class MeasureDetectors:
                 continue
             if NOT_BEFORE_RE.search(text[max(0, q.start - 12):q.start]):
                 continue  # "not a single lorry", "not one truck": absence, not a count
+            if YEAR_RE.fullmatch(q.text.strip()) and (YEAR_BEFORE_RE.search(text[:q.start]) or not
+                                                       re.match(r"\s+(?:\w+\s+)?\w", text[q.end:])):
+                continue  # "crossing in 2019", "since 2017": a year, not a count
             if q.text.lower() == "one" and PRONOUN_ONE_RE.match(text, q.end):
                 continue  # "one could buy ...": the pronoun, not a number
             if re.match(r"^\s*(?:times|years?|days?|months?|weeks?|hours?|km|kilometers|inch|cc|%|percent)\b", text[q.end:], re.I):
@@ -189,7 +222,9 @@ class MeasureDetectors:
             target = None
             for m in mentions:
                 if abs_end <= m.start <= abs_end + 60:
-                    gap = self.text[abs_end:m.start]
+                    # "five 25-ton trucks": a size compound between the number and its noun
+                    gap = re.sub(r"\b\d+(?:\.\d+)?-(?:tons?|tonnes?|t|seat|seater|wheel|wheeled|axle|foot|ft|meter|metre)\b",
+                                 "size", self.text[abs_end:m.start], flags=re.I)
                     if re.fullmatch(r"(?:\s+(?:of\s+)?(?:the\s+)?(?:[\w’'\-]+\s+){0,4}?)|\s*", gap) and not re.search(r"[,.;:()]|\d", gap):
                         target = m
                     break
@@ -220,6 +255,11 @@ class MeasureDetectors:
                 unit = f"{people.group(0).strip().lower()}_per_vehicle"
                 classes, inferred = classes_of(ms), False
                 target = None
+            elif target is None and (subject := self._number_of_subject(clause, mentions, q.start)) is not None:
+                # "the number of taxis in Pyongyang is estimated at 2,000 to 3,000": the figure is the subject's
+                classes, inferred = self._class_of([subject], index)
+                if not classes:
+                    continue
             elif target is None:
                 if q.word_one or not ELLIPSIS_AFTER_RE.match(text[q.end:]):
                     continue

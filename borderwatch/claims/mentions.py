@@ -9,6 +9,7 @@ hold a vehicle word but are not vehicles ("car park", "rail cars") block it. The
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from borderwatch.claims import vocabulary as V
@@ -60,6 +61,9 @@ def find_mentions(text: str, offset: int = 0) -> list[Mention]:
             out.append(Mention(offset + m.start(), offset + m.end(), cls, "specific", word))
             take(m.start(), m.end())
     for m in V.MIXED_RE.finditer(text):
+        # "truck traffic", "bus traffic": the class word before a mixed word names the class
+        if re.search(r"[\s\-]$", text[:m.start()]) and any(taken[max(0, m.start() - 2):m.start() - 1]):
+            continue
         if free(m.start(), m.end()):
             out.append(Mention(offset + m.start(), offset + m.end(), V.ANY, "specific", m.group(0)))
             take(m.start(), m.end())

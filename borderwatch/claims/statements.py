@@ -10,6 +10,8 @@ from borderwatch.claims.claim import Claim, SentenceInfo
 from borderwatch.claims.cues import (
     AFTER_EVENT_RE,
     CAPTION_MAX_WORDS,
+    COMPARED_FROM_RE,
+    CONDITION_BEFORE_RE,
     EMPTY_PLACE_RE,
     HALTED_STATE_RE,
     INFRA_SUBJECT_RE,
@@ -18,11 +20,20 @@ from borderwatch.claims.cues import (
     PERSON_NOUN_RE,
     PRONOUN_REACH,
     PRONOUN_SUBJECT_RE,
+    RELATIVE_GAP_RE,
 )
 from borderwatch.claims.mentions import Mention, classes_of
 from borderwatch.claims.polarity import AFFIRMED, NEGATED, RARE, may_deny, polarity
 from borderwatch.claims.sentences import Clause
 
+# How far (characters) a verb may lie after its subject's vehicle word: "Trucks carrying construction
+# materials for the new apartment blocks have also become a frequent sight" (a comma in between breaks it)
+SUBJECT_REACH = 90
+# between two vehicle words of one list: "cars, vans and trucks", "buses as well as used trucks"
+LIST_GAP_RE = re.compile(r"\s*(?:,|,?\s*\b(?:and|or|as well as|and other|or other|plus|along with)\b)\s*(?:[\w’'\-]+\s+){0,2}?", re.I)
+# "more X than Y" where Y is not an earlier time ("than before", "than last year")
+TYPE_COMPARISON_RE = re.compile(r"\s+than\s+(?!before|ever|last|in\b|a year|previously|usual|earlier|a decade|at any|"
+                                r"at the|during|when|\d)", re.I)
 HYPOTHETICAL_RE = re.compile(r"\b(?:would|should|could|might|ought to)\b", re.IGNORECASE)
 
 
@@ -43,6 +54,8 @@ class StatementDetectors:
                 continue
             nxt = next((x for x in clause_mentions if x.kind != "activity" and clause.start + m.end() <= x.start <= clause.start + m.end() + 25), None)
             between = self.text[clause.start + m.end():nxt.start].split() if nxt else []
+            if nxt and TYPE_COMPARISON_RE.match(self.text, nxt.end):
+                continue  # "more electric bikes than bicycles": one type against another, not a change
             if nxt and all(w.lower() in V.MORE_ADJECTIVES for w in between) and len(between) <= 1 and not any(m.start() < e and s < m.end() for s, e, _ in triggers):
                 triggers.append((m.start(), m.end(), "increase"))
         for m in MORE_USERS_RE.finditer(text):
@@ -50,6 +63,8 @@ class StatementDetectors:
             if any(x.kind == "specific" and 0 <= x.start - (clause.start + m.end()) <= 25 for x in clause_mentions) \
                     and not any(m.start() < e and s < m.end() for s, e, _ in triggers):
                 triggers.append((m.start(), m.end(), "increase"))
+        # "he would buy a car if prices fell": a condition, not a change that happened
+        triggers = [t for t in triggers if not CONDITION_BEFORE_RE.search(text[:t[0]])]
         if not triggers:
             return []
         desire = V.DESIRE_RE.search(text)
@@ -64,10 +79,15 @@ class StatementDetectors:
         for i, (ts, te, direction) in enumerate(triggers):
             prev_end = triggers[i - 1][1] if i else 0
             next_start = triggers[i + 1][0] if i + 1 < len(triggers) else len(text)
-            before = [m for m in clause_mentions if prev_end <= m.end - clause.start <= ts and ts - (m.end - clause.start) <= 60
+            before = [m for m in clause_mentions if prev_end <= m.end - clause.start <= ts and ts - (m.end - clause.start) <= SUBJECT_REACH
                       and not PERSON_NOUN_RE.match(self.text, m.end)]
-            if before and "," in self.text[before[-1].end:clause.start + ts]:
+            if before and "," in self.text[before[-1].end:clause.start + ts] and not COMPARED_FROM_RE.match(text, ts):
                 before = []  # "what few cars came by, are now looking busier": the cars are not the subject
+            if not before:
+                # "The trucks, which carry flour, coal and steel, have been crossing in larger numbers":
+                # a relative clause between the subject and its verb
+                before = [m for m in clause_mentions if m.kind != "activity" and prev_end <= m.end - clause.start <= ts
+                          and RELATIVE_GAP_RE.match(self.text, m.end, clause.start + ts)][-1:]
             after = [m for m in clause_mentions if te <= m.start - clause.start <= min(next_start, te + 50)]
             chosen = before[-1:] or after[:1]
             if chosen and chosen[0].kind != "specific":
@@ -79,7 +99,7 @@ class StatementDetectors:
             if chosen and chosen[0].kind == "specific":
                 near = [m for m in clause_mentions if m.kind == "specific"
                         and abs((m.start - clause.start) - ts) <= 120]
-                classes = classes_of(near) or classes
+                classes = classes_of(self._coordinated(chosen[0], near)) or classes
             near_pronoun = any(abs(p.start() - ts) <= PRONOUN_REACH or abs(p.start() - te) <= PRONOUN_REACH
                                for p in PRONOUN_SUBJECT_RE.finditer(text))
             if not classes and not clause_mentions and near_pronoun:
@@ -185,7 +205,7 @@ class StatementDetectors:
                 continue  # "imported cars", "smuggled vehicles": an adjective, not a statement
             if any(0 <= x.start - ce <= 40 or cs <= x.start < ce for x in mentions):
                 return True  # the object after the cue, or inside it ("left the diesel buses in their garage")
-            before = [x for x in mentions if 0 <= cs - x.end <= 60]
+            before = [x for x in mentions if 0 <= cs - x.end <= SUBJECT_REACH]
             if before and V.NOUN_LIKE_CUES_RE.match(m.group(0)) and V.MEANS_BEFORE_CUE_RE.search(self.text[before[-1].end:cs]):
                 continue
             if before and ("," not in self.text[before[-1].end:cs] or self._apposition(before, cs)):
@@ -211,15 +231,35 @@ class StatementDetectors:
             return []  # one observation per sentence: its clauses say one thing about these vehicles
         return [self._new(clause, inf, "other", cls, 0.45 - 0.1 * inferred, note=what)]
 
+    def _coordinated(self, head: Mention, near: list[Mention]) -> list[Mention]:
+        """The mentions in one list with ``head`` ("cars, buses and trucks increased"), not a vehicle
+        word elsewhere in the clause ("the name comes from 'car' — the buses have been ...")."""
+        group = [head]
+        ordered = sorted(near, key=lambda m: m.start)
+        i = next((k for k, m in enumerate(ordered) if m.start == head.start), None)
+        if i is None:
+            return near
+        for step in (-1, 1):
+            j, cur = i + step, head
+            while 0 <= j < len(ordered):
+                a, b = (ordered[j], cur) if step < 0 else (cur, ordered[j])
+                if not LIST_GAP_RE.fullmatch(self.text[a.end:b.start]):
+                    break
+                group.append(ordered[j])
+                cur, j = ordered[j], j + step
+        return sorted(group, key=lambda m: m.start)
+
     def _apposition(self, before: list[Mention], cue_start: int) -> bool:
         """"Chinese luxury cars, BYDs, lined up": the commas only separate vehicle words of one subject."""
         last_comma = self.text.rfind(",", before[-1].end, cue_start)
-        if last_comma < 0 or self.text[last_comma + 1:cue_start].strip():
+        if last_comma < 0 or not re.fullmatch(r"\s*(?:(?:is|are|was|were|can be|could be|have been|has been|"
+                                              r"remain|remained)\s+)?(?:\w+ly\s+)?", self.text[last_comma + 1:cue_start]):
             return False
         start = before[0].start
         gaps = self.text[start:last_comma]
         for m in reversed(before):
             gaps = gaps[:m.start - start] + " " + gaps[m.end - start:]
-        return re.fullmatch(r"[\s,]*(?:(?:and|or|[\w\-]+)\s*[\s,]*){0,3}", gaps) is not None
+        # ", including excavators and dump trucks," / ", such as ...," name the members of the subject
+        return re.fullmatch(r"[\s,]*(?:(?:including|such as|like|mostly|mainly|and|or|[\w\-]+)\s*[\s,]*){0,4}", gaps) is not None
 
     # --- driver ----------------------------------------------------------------------------------

@@ -40,6 +40,15 @@ _EXTRA_VEHICLE_WORDS: dict[str, str] = {
     "construction equipment": "heavy_equipment", "construction machinery": "heavy_equipment",
     "heavy machinery": "heavy_equipment", "construction vehicle": "heavy_equipment",
     "engineering vehicle": "heavy_equipment", "digger": "heavy_equipment",
+    # conventions: tractors are heavy equipment, so are the other farm machines
+    "combine harvester": "heavy_equipment", "harvester": "heavy_equipment",
+    "farm machinery": "heavy_equipment", "agricultural machinery": "heavy_equipment",
+    "farm machine": "heavy_equipment", "agricultural machine": "heavy_equipment", "mining machinery": "heavy_equipment",
+    "microbus": "bus", "passenger bus": "bus", "city bus": "bus", "school bus": "bus",
+    "fire engine": "truck", "fire truck": "truck", "cement mixer": "truck", "concrete mixer": "truck",
+    "mixer truck": "truck", "fuel truck": "truck", "tank truck": "truck", "garbage truck": "truck",
+    "military truck": "truck", "army truck": "truck", "cargo vehicle": "truck", "freight vehicle": "truck",
+    "goods vehicle": "truck", "heavy goods vehicle": "truck", "articulated lorry": "truck",
 }
 
 # Words from SYNONYMS that mislead in prose ("semi" final, "motor" in "motor vehicles", "van" as
@@ -96,7 +105,8 @@ NON_VEHICLE_PHRASES: tuple[str, ...] = (
     # conventions: rail cars, containers and trains are not vehicles here
     "rail car", "railcar", "railway car", "freight car", "train car", "wagon", "rail traffic",
     "railway traffic", "rail freight traffic", "freight train traffic", "air traffic", "maritime traffic",
-    "ship traffic", "internet traffic",
+    "ship traffic", "internet traffic", "cable car", "sleeping car", "dining car", "tram car", "car bomb",
+    "tractor factory", "tractor plant", "truck factory", "car factory", "bus factory", "vehicle factory",
 )
 
 
@@ -176,22 +186,23 @@ DIRECTION_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bdrop(?:ped|s|ping)?\b(?! off\b)", r"\bdip(?:ped|s)?\b", r"\bslow(?:ed|ing)? (?:down|to a trickle)\b",
         r"\bslow(?:ed|ing)\b", r"\beas(?:ed|ing) off\b", r"\breduc(?:ed|tion|ing)\b", r"\bhalved\b",
         r"\bfell by half\b", r"\blighter\b", r"\bquieter\b", r"\b(?:gone|went|fallen|grown) quiet\b",
-        r"\bwan(?:ed|ing)\b", r"\btaper(?:ed|ing) off\b", r"\bsparser\b",
+        r"\bwan(?:ed|ing)\b", r"\b(?:largely |all but |virtually )?disappear(?:ed|ing|s)?\b", r"\bvanish(?:ed|ing|es)?\b",
+        r"\bdown from\b", r"\bin (?:smaller|fewer|dwindling|shrinking) numbers\b", r"\btaper(?:ed|ing) off\b", r"\bsparser\b",
     ),
     "increase": (
         r"\bincreas(?:e|ed|es|ing|ingly)\b", r"\bgrow(?:s|ing|n)?\b", r"\bgrew\b", r"\bgrowth\b",
-        r"\brising\b", r"\brises?\b", r"\brose\b", r"\bsurg(?:e|ed|es|ing)\b", r"\bsoar(?:ed|s|ing)?\b",
+        r"\brising\b", r"\brises?\b", r"\brose\b", r"\brisen\b", r"\bpour(?:s|ed|ing)? (?:in|into|across)\b", r"\bsurg(?:e|ed|es|ing)\b", r"\bsoar(?:ed|s|ing)?\b",
         r"\bjump(?:ed|s)\b(?! into)", r"\bexplod(?:ed|ing)\b", r"\bexploded\b", r"\bintensif(?:y|ied|ies|ying)\b",
         r"\bspread(?:s|ing)?\b", r"\bexpand(?:ed|s|ing)?\b", r"\bmultipl(?:ied|ying)\b",
         r"\bmushroom(?:ed|ing)\b", r"\bproliferat(?:e|ed|ing)\b", r"\bmore and more\b",
         r"\bheavier\b", r"\bbusier\b", r"\b(?:kept|keeps|keep) (?:going up|rising|growing)\b",
         r"\bgoing up\b", r"\bon the rise\b", r"\bspringing up\b", r"\bsprung up\b", r"\bpicked up\b",
         r"\bbecom(?:e|es|ing) (?:increasingly |more |ever more )?(?:common|popular|widespread|prevalent)\b",
-        r"\bbecoming a common sight\b", r"\bfilling (?:up )?with\b", r"\bflooding\b",
+        r"\bbec(?:ome|omes|ame|oming) (?:a |an )?(?:increasingly |more |ever more )?(?:common|frequent|familiar|regular) sight\b", r"\bfilling (?:up )?with\b", r"\bflooding\b",
         r"\b(?:a |an )?(?:hike|uptick|upturn|upswing|rebound|boom|spike|explosion)\b(?: in| of)?",
         r"\bclimb(?:ed|s|ing)?\b", r"\bdoubl(?:ed|ing)\b", r"\btripl(?:ed|ing)\b", r"\bswell(?:ed|ing)?\b",
         r"\b(?:ramp|step)(?:ed|ped)? up\b", r"\bpick(?:s|ing)? up\b", r"\bmore frequent(?:ly)?\b",
-        r"\bincreasingly\b",
+        r"\bincreasingly\b", r"\bup from\b", r"\bin (?:larger|greater|bigger|growing|increasing|record) numbers\b",
     ),
 }
 DIRECTION_RES: dict[str, re.Pattern] = {
@@ -208,7 +219,7 @@ PRESENCE_RE = re.compile(
     r"arriv(?:e|ed|es|ing)|flowing|flow(?:ed|s)? into|entering|entered|coming in|came in|"
     r"come in|crossing|crossed|smuggl(?:e|ed|es|ing)|import(?:ed|ing|s)?|bring(?:ing|s)? (?:in|into)|"
     r"brought (?:in|into)|bought|deliver(?:s|ed|ing)?|continu(?:es|ed)|there (?:are|were|is|was)|"
-    r"plying|on the (?:streets?|roads?)|in use|used by|use of|walking (?:his|her|their|a|an)|"
+    r"plying|on the (?:streets?|roads?)|in use|used by|use of|uses?|rel(?:y|ies|ied) on|walking (?:his|her|their|a|an)|"
     r"transported|being transported|beg[ai]n|takes place|taking place|occurr?(?:s|ed|ing)|"
     # being there and moving, whatever the verb: "lorries hauling coal kept rolling in", "the caravan
     # of trucks rumbles across", "used cars were introduced into Rajin port"
@@ -222,7 +233,8 @@ PRESENCE_RE = re.compile(
     r"countless|plenty of|packed (?:\S+ ){0,2}with|filled with|full of|crammed with|lined with|dotted with|"
     # collective nouns: "a fleet of old buses", "a convoy of trucks", "long lines of lorries"
     r"(?:fleet|convoy|caravan|queue|row|column|stream|procession|line)s? of|"
-    r"prevail(?:s|ed|ing)?|thriv(?:e|es|ed|ing)|operat(?:e|es|ed|ing) (?:in|on|between|across))\b",
+    r"bumper[\s\-]to[\s\-]bumper|(?:a |an )?(?:common|familiar|frequent|regular) sight|"
+    r"prevail(?:s|ed|ing)?|thriv(?:e|es|ed|ing)|operat(?:e|es|ed|ing) (?:in|on|at|near|between|across))\b",
     re.IGNORECASE,
 )
 # Adjectives allowed between "more" and a vehicle word in "more Chinese cars than before".
@@ -265,7 +277,7 @@ DESIRE_RE = re.compile(
 # they were used for, orders and confiscations, shortages.
 OTHER_CUES: dict[str, str] = {
     "quality": r"(?:too|very|so|simply|nearly|almost)\s+(?:old|worn|expensive|cheap|worthless)|worthless|high[\s\-]quality|"
-               r"low[\s\-]quality|poor[\s\-]quality|defective|broken[\s\-]down|broke down|near the end of their|"
+               r"low[\s\-]quality|poor[\s\-]quality|defective|broken[\s\-]down|broke down|(?:often |frequently |constantly )?break(?:s|ing)? down|near the end of their|"
                r"look(?:s|ed)? (?:acceptable|new|good|old)|(?:old|aging|ageing|rusty|rundown|run-down) (?:models|fleets?)",
     "preference": r"(?:most\s+)?preferred|prefer(?:s|red)?|favou?rite|(?:residents|people|customers|buyers|traders) want|"
                   r"drawing (?:significant |much |a lot of )?(?:public |popular )?(?:interest|attention)|sought[\s\-]after",
@@ -315,7 +327,7 @@ FLOW_VERB_RE = re.compile(
 )
 PER_UNIT_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"\b(?:last night|overnight|a night|per night|each night|every night|nightly|one night)\b", "vehicles_per_night"),
-    (r"\b(?:a day|per day|each day|every day|daily|yesterday|today|in one day|a single day)\b", "vehicles_per_day"),
+    (r"\b(?:a day|per day|each day|every day|daily(?! nk)|yesterday|today|in one day|a single day)\b", "vehicles_per_day"),
     (r"\b(?:a week|per week|each week|every week|weekly)\b", "vehicles_per_week"),
     (r"\b(?:a month|per month|each month|every month|monthly)\b", "vehicles_per_month"),
     (r"\b(?:a year|per year|each year|every year|annually|yearly)\b", "vehicles_per_year"),
