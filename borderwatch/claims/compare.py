@@ -28,7 +28,7 @@ the claim inconclusive. Semantics per kind:
   against the rate in it, per km2 imaged, by the exact conditional test of two Poisson rates at level
   ``alpha`` (``stats.compare_rates``); needs georeferenced coverage on both sides within a factor
   ``rules.COMPARABLE_FACTOR`` per bucket. Trends about prices or demand are not testable.
-- presence / absence: a bucket with at least ``presence_min`` vehicles supports presence (and
+- presence / absence: a bucket with at least ``PRESENCE_MIN`` vehicles supports presence (and
   contradicts absence); none seen decides only with coverage >= ``min_coverage``.
 - proportion (unit ``class_share``): the class's share of the vehicles in georeferenced coverage in
   the window, with a Clopper-Pearson 90% interval, against the claimed share.
@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from borderwatch.claims.options import CompareOptions
 from borderwatch.claims.rules import (
     COMPARABLE_FACTOR,
     FLOW_DAYS,
@@ -51,6 +52,7 @@ from borderwatch.claims.rules import (
     SiteIndex,
     claim_interval,
     claim_kind,
+    stated_claim,
 )
 from borderwatch.claims.stats import clopper_pearson, compare_rates, percent
 from borderwatch.errors import InputError
@@ -59,17 +61,12 @@ from borderwatch.tables import CLAIMS_FIELDS, COMPARISONS, COUNTS
 ANY = "any_vehicle"
 
 
-@dataclass(frozen=True)
-class CompareOptions:
-    tolerance_days: int = 3
-    value_tolerance: float = 0.15  # relative slack on a claimed count
-    min_coverage: float = 0.8  # coverage needed before missing vehicles count against a claim
-    alpha: float = 0.05  # level of the trend tests
-    trend_span_days: int = 90  # before/after windows when a trend gives only one end of its period
-    presence_min: int = 1
-    absence_max: int = 0
-    min_share_total: int = 10  # vehicles needed before a class share means anything
-    tz: str = "UTC"  # the claims' calendar days are days in this zone (compare_claims: the counts' zone)
+# Constants of the written rule table (README "Verdict rules"), not user options: the options a user
+# may set are declared once, in ``claims.options.CompareOptions``.
+TREND_SPAN_DAYS = 90  # before/after windows when a trend gives only one end of its period
+PRESENCE_MIN = 1  # vehicles that make a presence claim supported
+ABSENCE_MAX = 0  # vehicles an absence claim allows
+MIN_SHARE_TOTAL = 10  # vehicles needed before a class share means anything
 
 
 @dataclass
@@ -208,7 +205,7 @@ class Comparer:
         coverage = _num(row.get("coverage_fraction"))
         return "full_coverage" if coverage is not None and coverage >= self.opts.min_coverage else "partial_coverage"
 
-    def _stock_one(self, target, rows, coverage_rows: bool) -> Evidence:
+    def _stock_one(self, target, rows, coverage_rows: bool, claimed: str) -> Evidence:
         best = rows.loc[rows["count"].idxmax()]
         lo, hi, cal = self._interval_of(best)
         a, b = target
@@ -218,7 +215,6 @@ class Comparer:
         seen = "photos show" if not coverage_rows else "imagery shows"
         what = f"at most {_n(float(best['count']))} vehicles in one {'photo bucket' if not coverage_rows else 'bucket'} ({best['bucket']}"
         what += f", 90% interval {_n(lo)}–{_n(hi)})" if cal is not None else ", uncalibrated)"
-        claimed = f"the claimed {_fmt_interval(a, b)}"
         inside, above, below = a <= lo and hi <= b, lo > b, hi < a
         coverage = _num(best.get("coverage_fraction"))
         if label == "full_coverage":
@@ -240,6 +236,13 @@ class Comparer:
             ev.reason = f"{seen.capitalize()} {what} against {claimed}, but {part}: the unseen vehicles are unknown."
         return ev
 
+    def _claimed(self, claim: dict, target: tuple[float, float], what: str = "") -> str:
+        """"the claimed about 30 (compared as 20.2–39.8, ±22.5%)": the figure as stated, then the
+        interval the rule table compares with, so a reader never takes the widened one for the claim."""
+        stated = stated_claim(claim) or _fmt_interval(*target)
+        tol = self.opts.value_tolerance * (1.5 if claim.get("kind") == "approximate" else 1.0)
+        return f"the claimed {what}{stated} (compared as {_fmt_interval(*target)}, ±{tol:.1%})".replace(".0%)", "%)")
+
     def _by_evidence(self, rows):
         mask = is_coverage(rows)
         cov = rows[mask].reset_index(drop=True)
@@ -251,8 +254,9 @@ class Comparer:
         if target is None:
             return Evidence("not_testable", "the claim gives no number to compare")
         cov, pho = self._by_evidence(rows)
-        evs = [e for e in (self._stock_one(target, cov, True) if cov is not None else None,
-                           self._stock_one(target, pho, False) if pho is not None else None) if e is not None]
+        claimed = self._claimed(claim, target)
+        evs = [e for e in (self._stock_one(target, cov, True, claimed) if cov is not None else None,
+                           self._stock_one(target, pho, False, claimed) if pho is not None else None) if e is not None]
         return _combine(evs)
 
     def flow(self, claim: dict, rows, unit_days: int) -> Evidence:
@@ -286,7 +290,7 @@ class Comparer:
         label = "repeated_full_coverage" if full else "repeated_views"
         ev = Evidence("inconclusive", "", change, None, change, change, pair, evidence=label,
                       calibration="not calibrated: a difference of raw counts at one site")
-        claimed = f"the claimed inflow {_fmt_interval(*target)}"
+        claimed = self._claimed(claim, target, "inflow ")
         span = f"{rows.loc[i, 'bucket']} to {rows.loc[j, 'bucket']} (same site)"
         if change >= target[0] and change <= target[1]:
             ev.verdict, ev.reason = "supported", f"The count rose by {change:.0f} from {span}, matching {claimed}."
@@ -306,7 +310,7 @@ class Comparer:
         direction = claim.get("direction")
         if direction not in ("increase", "decrease", "stable", "halted", "resumed"):
             return Evidence("not_testable", f"trend direction {direction!r} is not one of increase, decrease, stable, halted, resumed")
-        span = timedelta(days=opts.trend_span_days)
+        span = timedelta(days=TREND_SPAN_DAYS)
         tol = timedelta(days=opts.tolerance_days)
         if start and end:
             length = max(end - start, timedelta(days=1))
@@ -370,7 +374,7 @@ class Comparer:
         label = self._coverage_label(rows.loc[rows["coverage_fraction"].astype(float).idxmax()]) if coverage_rows else "photos"
         ev = Evidence("inconclusive", "", n, cal, lo if cal is not None else None, hi if cal is not None else None, rows,
                       evidence=label, calibration=_calibration_of(best))
-        if n >= self.opts.presence_min:
+        if n >= PRESENCE_MIN:
             ev.verdict, ev.reason = "supported", f"{n:.0f} detected in {best['bucket']}{'' if coverage_rows else ' (photos)'}."
         elif label == "full_coverage":
             ev.verdict, ev.reason = "contradicted", f"None detected in {len(rows)} bucket(s) covering the area."
@@ -393,11 +397,11 @@ class Comparer:
         label = self._coverage_label(rows.loc[rows["coverage_fraction"].astype(float).idxmin()]) if coverage_rows else "photos"
         ev = Evidence("inconclusive", "", n, None, None, None, rows, evidence=label,
                       calibration=_calibration_of(rows.loc[rows["count"].idxmax()]))
-        if n > self.opts.absence_max:
+        if n > ABSENCE_MAX:
             ev.verdict = "contradicted"
             ev.reason = f"{n:.0f} vehicles detected in {rows.loc[rows['count'].idxmax(), 'bucket']}{'' if coverage_rows else ' (photos)'}."
         elif label == "full_coverage":
-            ev.verdict, ev.reason = "supported", f"No more than {self.opts.absence_max} vehicles in any of {len(rows)} bucket(s)."
+            ev.verdict, ev.reason = "supported", f"No more than {ABSENCE_MAX} vehicles in any of {len(rows)} bucket(s)."
         elif label == "partial_coverage":
             ev.reason = (f"No vehicles detected, but only {percent(_num(rows['coverage_fraction'].min()))} of the area was "
                          "imaged: absence cannot be confirmed.")
@@ -425,7 +429,7 @@ class Comparer:
         part = part[is_coverage(part)] if len(part) else part
         label = self._coverage_label(total.loc[total["coverage_fraction"].astype(float).idxmax()])
         k, n = int(part["count"].sum()) if len(part) else 0, int(total["count"].sum())
-        if n < self.opts.min_share_total:
+        if n < MIN_SHARE_TOTAL:
             return Evidence("inconclusive", f"Only {n} vehicles detected: too few for a share.", rows=total, evidence=label)
         lo, hi = clopper_pearson(k, n, 0.90)
         share = k / n
@@ -568,7 +572,7 @@ def compare_claims(counts, claims: Sequence[dict], tolerance_days: int = 3, fram
 
     if options.get("tz") is None:
         options["tz"] = counts_tz(counts) or "UTC"
-    opts = CompareOptions(tolerance_days=tolerance_days, **options)
+    opts = CompareOptions(tolerance_days=tolerance_days, **options)  # the one declaration of compare's options
     try:
         from zoneinfo import ZoneInfo
 

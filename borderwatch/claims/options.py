@@ -2,8 +2,8 @@
 
 ``borderwatch claims`` and ``borderwatch compare`` build their command-line options from these
 fields (``cli_common.option``); the run config (``borderwatch.pipeline.config``) embeds
-``CompareOptions`` as its ``compare`` section, so the two cannot drift. (``claims.compare``'s own
-dataclass of the same name holds the values the judging code reads.)
+``CompareOptions`` as its ``compare`` section, and ``claims.compare`` judges with an instance of it,
+so the three cannot drift. (The rule table's fixed constants live in ``claims.compare``.)
 
 Only pydantic is imported here, so the CLI can read the fields without loading pandas.
 """

@@ -153,6 +153,31 @@ def claim_interval(claim: dict, tol: float = 0.15) -> tuple[float, float] | None
     return None
 
 
+def _plain(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}".rstrip("0").rstrip(".")
+
+
+def stated_claim(claim: dict) -> str | None:
+    """The claimed number as the reporter stated it ("30", "about 30", "100–900", "≥ 8", "≤ 40"), not
+    widened by the comparison's tolerance. None when the claim gives no number."""
+    kind, v, lo, hi = claim.get("kind"), _number(claim.get("value")), _number(claim.get("low")), _number(claim.get("high"))
+    if kind == "approximate" and v is not None:
+        return f"about {_plain(v)}"
+    if kind == "lower_bound" and lo is not None:
+        return f"≥ {_plain(lo)}"
+    if kind == "upper_bound" and hi is not None:
+        return f"≤ {_plain(hi)}"
+    if v is not None:
+        return _plain(v)
+    if lo is not None and hi is not None:
+        return f"{_plain(lo)}–{_plain(hi)}"
+    if lo is not None:
+        return f"≥ {_plain(lo)}"
+    if hi is not None:
+        return f"≤ {_plain(hi)}"
+    return None
+
+
 def allowed(kind: str, evidence: str) -> Mapping[str, str]:
     """{verdict: condition} the table allows for this pair (only not_testable when it has no cell)."""
     if evidence == "none" or kind == "untestable":
