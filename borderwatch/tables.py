@@ -159,6 +159,15 @@ CLAIMS_FIELDS = (
 published, publisher, title."""
 
 
+def cell_float(value) -> float | None:
+    """A table cell as a float: None for missing, NaN or text that is no number (claims.json "5" -> 5.0)."""
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
 class Claim(BaseModel):
     """One claim of claims.json (the fields of ``CLAIMS_FIELDS`` and the article's metadata).
 
@@ -277,7 +286,15 @@ class KindSettings(BaseModel):
     runtime: str = Field(description="runtime that ran the model: native, openvino, openvino-int8, onnx, tflite")
     tile: int = Field(description="tile side in model-input pixels")
     overlap: float = Field(description="overlap between tiles, fraction of a tile")
-    conf: float = Field(description="score threshold the detections were kept at")
+    conf: float = Field(description="score threshold the detections were kept at (classes in conf_per_class: theirs)")
+    conf_per_class: dict[str, float] = Field(
+        default_factory=dict, description="taxonomy class -> the threshold its detections were kept at, where it is "
+        "not conf (a card's per-class operating thresholds; empty: conf for every class, as in older runs)"
+    )
+    classes: list[str] | None = Field(
+        None, description="taxonomy classes the model can output under the run's class mapping (None: not recorded, "
+        "older runs); count makes rows for these only"
+    )
     gsd_m: float | None = Field(None, description="GSD the model input had (windows resampled to it); None: not resampled")
     window_px: list[int] = Field(default_factory=list, description="window sides read, in frame pixels (one per frame GSD)")
     frames: int = Field(0, description="frames of this kind detected in the run")

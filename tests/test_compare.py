@@ -357,3 +357,13 @@ def test_claim_days_are_days_in_the_counts_time_zone():
     assert local["window_start"] == start
     with pytest.raises(InputError, match="time zone"):
         compare_claims(counts(r), [c], tz="Nowhere/Else")
+
+
+def test_a_class_the_imagery_model_cannot_detect_is_said_so():
+    # count writes no two_wheeler rows for overhead imagery read by a model without that class
+    df = counts(row("Sinuiju", "car", JUNE15, 4), row("Sinuiju", "truck", JUNE15, 1), row("Sinuiju", "any_vehicle", JUNE15, 5))
+    v = verdict(df, claim("count", "two_wheeler", value=3))
+    assert v["verdict"] == "not_testable"
+    assert "no model that read that imagery detects two wheeler" in v["reason"]
+    v = verdict(df, claim("count", "two_wheeler", place="Hyesan", value=3))
+    assert v["reason"].startswith("no imagery of Hyesan")

@@ -360,3 +360,12 @@ def test_bucket_bounds_across_dst_and_iso_years():
     assert pd.isna(week["bucket"].iloc[2]) and pd.isna(week["bucket_start"].iloc[2])
     with pytest.raises(ConfigError, match="unknown bucket"):
         bucket_table(t, "year", "UTC")
+
+
+def test_every_estimate_lies_in_its_own_interval(run, squares):
+    # low recall: classes seen once or never put the draws' bulk above count x p / r; the interval holds it
+    s = quiet_count(run, squares, tz="Asia/Pyongyang", card=card_with(0.9, 0.12, n=30))
+    rows = s.counts.dropna(subset=["calibrated_count"])
+    assert len(rows)
+    assert (rows["calibrated_low"] <= rows["calibrated_count"] + 1e-9).all()
+    assert (rows["calibrated_count"] <= rows["calibrated_high"] + 1e-9).all()

@@ -161,3 +161,17 @@ def test_load_predictor_builds_the_ensemble(tmp_path, monkeypatch):
     ens = predictor_mod.load_predictor(resolved, runtime="native", device="cpu")
     assert isinstance(ens, EnsemblePredictor) and set(made) == {"a.onnx", "b.onnx"}
     assert len(ens.predict(TILE)[0]) == 0
+
+
+def test_a_machine_box_under_its_threshold_suppresses_nothing():
+    boxes = np.array([[0, 0, 10, 10], [0, 0, 10, 10]], float)
+    rule = FusionRule(min_score=0.32)
+    member = np.array([0, 1])
+    assert rule.dropped(boxes, ["truck", "heavy_equipment"], member, np.array([0.9, 0.2])).tolist() == [False, False]
+    assert rule.dropped(boxes, ["truck", "heavy_equipment"], member, np.array([0.9, 0.5])).tolist() == [True, False]
+
+
+def test_the_shipped_photo_card_fuses_at_its_machine_threshold():
+    card = load_card(Path(__file__).resolve().parents[1] / "models" / "borderwatch-photo.yaml")
+    assert card.inference.threshold_of("heavy_equipment") == 0.32
+    assert all(m.conf is None for m in card.members)  # a class threshold, which eval and --conf reach below

@@ -452,7 +452,8 @@ def open_in_chromium(index: Path, shot: Path) -> dict:
               images: imgs.length,
               broken: imgs.filter(i => !i.complete || i.naturalWidth === 0 || i.naturalHeight === 0)
                           .map(i => i.alt),
-              claimRows: document.querySelectorAll('table.claims tbody tr').length,
+              claimRows: document.querySelectorAll('table.claims tbody tr.claim').length,
+              articleRows: document.querySelectorAll('table.claims tbody tr.article').length,
               title: document.title,
               height: document.documentElement.scrollHeight,
               scripts: document.scripts.length,
@@ -492,7 +493,7 @@ def test_page_in_headless_chromium(built, tmp_path):
     info = open_in_chromium(out.index, shot)
     assert info["errors"] == []
     assert info["images"] >= 4 and info["broken"] == []
-    assert info["claimRows"] == 5
+    assert info["claimRows"] == 5 and info["articleRows"] == 3  # every claim, under its article
     assert info["scripts"] == 0
     # nothing but the page itself and its inline images is requested: no network
     assert all(u.startswith(("file://", "data:")) for u in info["requests"]), info["requests"]

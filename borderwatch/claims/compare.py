@@ -56,7 +56,7 @@ from borderwatch.claims.rules import (
 )
 from borderwatch.claims.stats import clopper_pearson, compare_rates, percent
 from borderwatch.errors import InputError
-from borderwatch.tables import CLAIMS_FIELDS, COMPARISONS, COUNTS
+from borderwatch.tables import CLAIMS_FIELDS, COMPARISONS, COUNTS, cell_float
 
 ANY = "any_vehicle"
 
@@ -92,14 +92,6 @@ def _d(value) -> date | None:
         return None
 
 
-def _num(value) -> float | None:
-    if value is None:
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
 
 
 def _ts(d: date, tz: str = "UTC"):
@@ -136,7 +128,7 @@ def _calibration_of(row) -> str:
     text = row.get("calibration") if hasattr(row, "get") else None
     if isinstance(text, str) and text:
         return text
-    if _num(row.get("calibrated_low")) is not None:
+    if cell_float(row.get("calibrated_low")) is not None:
         return "calibrated (model card)"
     return "not calibrated: the counts record no calibration"
 
@@ -195,14 +187,14 @@ class Comparer:
     # --- kinds ----------------------------------------------------------------------------------------
 
     def _interval_of(self, row) -> tuple[float, float, float | None]:
-        cal, lo, hi = _num(row.get("calibrated_count")), _num(row.get("calibrated_low")), _num(row.get("calibrated_high"))
+        cal, lo, hi = cell_float(row.get("calibrated_count")), cell_float(row.get("calibrated_low")), cell_float(row.get("calibrated_high"))
         if cal is not None and lo is not None and hi is not None:
             return lo, hi, cal
         c = float(row["count"])
         return c, c, None
 
     def _coverage_label(self, row) -> str:
-        coverage = _num(row.get("coverage_fraction"))
+        coverage = cell_float(row.get("coverage_fraction"))
         return "full_coverage" if coverage is not None and coverage >= self.opts.min_coverage else "partial_coverage"
 
     def _stock_one(self, target, rows, coverage_rows: bool, claimed: str) -> Evidence:
@@ -216,7 +208,7 @@ class Comparer:
         what = f"at most {_n(float(best['count']))} vehicles in one {'photo bucket' if not coverage_rows else 'bucket'} ({best['bucket']}"
         what += f", 90% interval {_n(lo)}–{_n(hi)})" if cal is not None else ", uncalibrated)"
         inside, above, below = a <= lo and hi <= b, lo > b, hi < a
-        coverage = _num(best.get("coverage_fraction"))
+        coverage = cell_float(best.get("coverage_fraction"))
         if label == "full_coverage":
             if inside:
                 ev.verdict, ev.reason = "supported", f"{seen.capitalize()} {what}, within {claimed}."
@@ -379,7 +371,7 @@ class Comparer:
         elif label == "full_coverage":
             ev.verdict, ev.reason = "contradicted", f"None detected in {len(rows)} bucket(s) covering the area."
         elif label == "partial_coverage":
-            ev.reason = f"None detected, but only {percent(_num(rows['coverage_fraction'].max()))} of the area was imaged."
+            ev.reason = f"None detected, but only {percent(cell_float(rows['coverage_fraction'].max()))} of the area was imaged."
         else:
             ev.reason = "None detected in the photos, which cannot show that there were none."
         return ev
@@ -403,7 +395,7 @@ class Comparer:
         elif label == "full_coverage":
             ev.verdict, ev.reason = "supported", f"No more than {ABSENCE_MAX} vehicles in any of {len(rows)} bucket(s)."
         elif label == "partial_coverage":
-            ev.reason = (f"No vehicles detected, but only {percent(_num(rows['coverage_fraction'].min()))} of the area was "
+            ev.reason = (f"No vehicles detected, but only {percent(cell_float(rows['coverage_fraction'].min()))} of the area was "
                          "imaged: absence cannot be confirmed.")
         else:
             ev.reason = "No vehicles in the photos, which cannot show that there were none."
@@ -433,7 +425,7 @@ class Comparer:
             return Evidence("inconclusive", f"Only {n} vehicles detected: too few for a share.", rows=total, evidence=label)
         lo, hi = clopper_pearson(k, n, 0.90)
         share = k / n
-        v, clo, chi = _num(claim.get("value")), _num(claim.get("low")), _num(claim.get("high"))
+        v, clo, chi = cell_float(claim.get("value")), cell_float(claim.get("low")), cell_float(claim.get("high"))
         if clo is None and chi is None and v is not None:
             clo, chi = max(0.0, v - 0.05), min(1.0, v + 0.05)
         clo = 0.0 if clo is None else clo
@@ -494,6 +486,10 @@ class Comparer:
             return self.proportion(claim, place, cls, w0, w1), w0, w1
         rows = self.rows(place, cls, w0, w1)
         if len(rows) == 0:
+            if len(self.rows(place, ANY, w0, w1)):
+                # count writes no rows for a class the model that read the imagery cannot output
+                return Evidence("not_testable", f"{place} was imaged between {w0} and {w1}, but no model that read "
+                                f"that imagery detects {cls.replace('_', ' ')}"), w0, w1
             return Evidence("not_testable", f"no imagery of {place} ({cls}) between {w0} and {w1}"), w0, w1
         if kind in STOCK_KINDS and unit in FLOW_DAYS:
             return self.flow(claim, rows, FLOW_DAYS[unit]), w0, w1

@@ -36,6 +36,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from borderwatch.tables import cell_float
+
 VERDICTS = ("supported", "contradicted", "inconclusive", "not_testable")
 CLAIM_KINDS = ("stock", "flow", "trend", "presence", "absence", "share", "untestable")
 EVIDENCE = ("full_coverage", "partial_coverage", "photos", "repeated_full_coverage", "repeated_views",
@@ -107,12 +109,6 @@ UNTESTABLE_UNITS = ("per_transaction", "per_company", "persons_per", "people_per
                     "per_household")
 
 
-def _number(value) -> float | None:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
 
 
 def claim_kind(claim: dict) -> str:
@@ -135,7 +131,7 @@ def claim_kind(claim: dict) -> str:
 def claim_interval(claim: dict, tol: float = 0.15) -> tuple[float, float] | None:
     """The claimed count as an interval [a, b], widened by the relative tolerance ``tol`` (1.5x for an
     approximate count); b is infinite for a lower bound. None when the claim gives no number."""
-    kind, v, lo, hi = claim.get("kind"), _number(claim.get("value")), _number(claim.get("low")), _number(claim.get("high"))
+    kind, v, lo, hi = claim.get("kind"), cell_float(claim.get("value")), cell_float(claim.get("low")), cell_float(claim.get("high"))
     if kind == "count" and v is not None:
         return v * (1 - tol), v * (1 + tol)
     if kind == "approximate" and v is not None:
@@ -160,7 +156,7 @@ def _plain(x: float) -> str:
 def stated_claim(claim: dict) -> str | None:
     """The claimed number as the reporter stated it ("30", "about 30", "100–900", "≥ 8", "≤ 40"), not
     widened by the comparison's tolerance. None when the claim gives no number."""
-    kind, v, lo, hi = claim.get("kind"), _number(claim.get("value")), _number(claim.get("low")), _number(claim.get("high"))
+    kind, v, lo, hi = claim.get("kind"), cell_float(claim.get("value")), cell_float(claim.get("low")), cell_float(claim.get("high"))
     if kind == "approximate" and v is not None:
         return f"about {_plain(v)}"
     if kind == "lower_bound" and lo is not None:
@@ -290,7 +286,7 @@ def violations(comparisons, value_tolerance: float = 0.15) -> list[str]:
         evidence = "none" if _missing(evidence) else str(evidence)
         verdict = str(row["verdict"])
         claimed = claim_interval(claim, value_tolerance) if kind == "stock" else None
-        lo, hi = _number(row.get("observed_low")), _number(row.get("observed_high"))
+        lo, hi = cell_float(row.get("observed_low")), cell_float(row.get("observed_high"))
         observed = (lo, hi) if lo is not None and hi is not None else None
         if not permits(kind, evidence, verdict, claimed, observed):
             cell = allowed(kind, evidence)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from borderwatch.errors import InputError
 
@@ -45,7 +45,10 @@ class Metrics(BaseModel):
     dataset: str | None = None
     split: str | None = None
     gsd_m: float | None = Field(None, description="ground sample distance the metrics were measured at")
-    operating_threshold: float | None = None
+    operating_threshold: float | None = Field(None, description="threshold of the per_class figures (classes "
+                                              "in class_thresholds: theirs)")
+    class_thresholds: dict[str, float] = Field(default_factory=dict, description="classes whose per_class figures "
+                                               "were measured at their own operating threshold")
     map50: float | None = None
     map50_95: float | None = None
     count_mae: float | None = Field(None, description="mean absolute per-image count error")
@@ -68,7 +71,31 @@ class Inference(BaseModel):
     tile: int | None = Field(None, ge=32, description="tile side in model-input pixels")
     overlap: float | None = Field(None, ge=0.0, lt=0.9, description="overlap between tiles, fraction of a tile")
     conf: float | None = Field(None, ge=0.0, le=1.0, description="operating threshold: scores below are dropped")
+    conf_per_class: dict[str, float] = Field(
+        default_factory=dict,
+        description="taxonomy class -> its own operating threshold (the others use conf); detect predicts at the "
+        "lowest and keeps each box at its class's (borderwatch.detector.thresholds)",
+    )
     nms: bool = Field(True, description="False: the model is end-to-end (one box per object, no NMS)")
+    merge: Literal["nms", "ios"] | None = Field(
+        None, description="how boxes from overlapping tiles (and within one) are merged: nms keeps the best of "
+        "overlapping boxes; ios joins them into their union (default ios)")
+
+    @field_validator("conf_per_class")
+    @classmethod
+    def _known_classes(cls, value: dict[str, float]) -> dict[str, float]:
+        from borderwatch.taxonomy import CLASSES
+
+        for name, t in value.items():
+            if name not in CLASSES:
+                raise ValueError(f"{name!r} is not a taxonomy class ({', '.join(CLASSES)})")
+            if not 0.0 <= float(t) <= 1.0:
+                raise ValueError(f"threshold of {name} must lie in [0, 1], got {t}")
+        return {k: float(v) for k, v in value.items()}
+
+    def threshold_of(self, vehicle_class: str) -> float | None:
+        """The operating threshold of one class (its own, else ``conf``)."""
+        return self.conf_per_class.get(vehicle_class, self.conf)
 
 
 class EnsembleMember(BaseModel):
@@ -136,9 +163,17 @@ class ModelCard(BaseModel):
                 return 0.0
             return abs(m.gsd_m - gsd_m) if m.gsd_m is not None else float("inf")
 
+        # an evaluation without ground truth of the class measured no recall of it: others first
+        measured = [m for m in candidates if n_true(m) > 0]
+        candidates = measured or candidates
         # nearest scale first; among evaluations at that scale, the one with the most ground truth of
         # this class (a truck figure measured on 66 trucks beats one measured on 1)
         return min(candidates, key=lambda m: (round(distance(m), 6), -n_true(m)))
+
+    def evaluation(self, vehicle_class: str, gsd_m: float | None = None) -> Metrics | None:
+        """The evaluation entry ``class_metrics`` reads a class's figures from (nearest scale, then
+        the most ground truth of the class)."""
+        return self._closest(vehicle_class, gsd_m)
 
     def class_metrics(
         self, vehicle_class: str, gsd_m: float | None = None, threshold: float | None = None
@@ -176,7 +211,7 @@ class ModelCard(BaseModel):
             update = {"precision": row.precision, "recall": row.recall, "n_pred": row.n_pred, "n_true": row.n_true,
                       "threshold": row.threshold, "gsd_m": entry.gsd_m}
             return base.model_copy(update=update), None
-        op = entry.operating_threshold
+        op = entry.class_thresholds.get(vehicle_class, entry.operating_threshold)
         if op is not None and abs(op - threshold) <= THRESHOLD_TOLERANCE and vehicle_class in entry.per_class:
             return base, None
         return None, (

@@ -36,13 +36,20 @@ class FusionRule:
     by: tuple[str, ...] = ("heavy_equipment",)
     iou: float | None = 0.5
     ios: float | None = 0.7
+    # a ``by`` box under its class's operating threshold (the card's ``conf_per_class``) is no detection and
+    # suppresses nothing, however low the run predicts (``borderwatch eval`` collects far below it)
+    min_score: float = 0.0
 
-    def dropped(self, boxes: np.ndarray, classes: Sequence[str], member: np.ndarray) -> np.ndarray:
+    def dropped(self, boxes: np.ndarray, classes: Sequence[str], member: np.ndarray,
+                scores: np.ndarray | None = None) -> np.ndarray:
         """Boolean mask of the boxes the rule drops; ``member`` is each box's member index."""
         drop = np.zeros(len(classes), bool)
         cls = np.asarray(classes, object)
         victims = np.flatnonzero(np.isin(cls, self.suppress)) if len(cls) else np.zeros(0, int)
-        winners = np.flatnonzero(np.isin(cls, self.by)) if len(cls) else np.zeros(0, int)
+        strong = np.isin(cls, self.by) if len(cls) else np.zeros(0, bool)
+        if scores is not None and self.min_score > 0 and len(cls):
+            strong &= np.asarray(scores) >= self.min_score
+        winners = np.flatnonzero(strong)
         if not len(victims) or not len(winners) or (self.iou is None and self.ios is None):
             return drop
         a, b = boxes[victims], boxes[winners]
@@ -124,7 +131,7 @@ class EnsemblePredictor:
         merged = Detections.concat(kept)
         member = np.concatenate(member_ids)
         classes = [CLASSES[i] for i in merged.class_ids]
-        drop = self.fusion.dropped(merged.boxes, classes, member)
+        drop = self.fusion.dropped(merged.boxes, classes, member, merged.scores)
         return merged.take(np.flatnonzero(~drop))
 
     def warmup(self, tile_hw: tuple[int, int], batch: int | None = None) -> None:

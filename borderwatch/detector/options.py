@@ -24,14 +24,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 MergeMethod = Literal["nms", "ios"]
 
 
-SLICE_DEFAULTS = {"tile_size": 640, "overlap": 0.2, "conf": 0.25}
-"""What an unset tile size, overlap or threshold means when the model card states none either."""
+SLICE_DEFAULTS = {"tile_size": 640, "overlap": 0.2, "conf": 0.25, "merge": "ios"}
+"""What an unset tile size, overlap, threshold or merge method means when the model card states none either."""
 
 
 class SliceParams(BaseModel):
     """Everything that decides which detections a frame yields (and so goes into the resume key).
 
-    ``tile_size``, ``overlap``, ``conf`` and ``model_gsd_m`` left unset (None) are taken from the
+    ``tile_size``, ``overlap``, ``conf``, ``merge`` and ``model_gsd_m`` left unset (None) are taken from the
     model card's ``inference`` block (``resolved``), else from ``SLICE_DEFAULTS``. ``tile_size`` is
     in model-input pixels; for a georeferenced raster the window read from it is resized to that
     (``borderwatch.detector.scale``), so within the engine it is the window side in frame pixels.
@@ -47,7 +47,8 @@ class SliceParams(BaseModel):
     )
     batch_size: int = Field(8, ge=1, le=1024, description="tiles per forward pass")
     conf: float | None = Field(
-        None, ge=0.0, le=1.0, description="minimum score kept (default: the model card's operating threshold, else 0.25)"
+        None, ge=0.0, le=1.0, description="minimum score kept, for every class (default: the model card's operating "
+        "thresholds, per class where it gives them, else 0.25)"
     )
     model_gsd_m: float | None = Field(
         None,
@@ -56,7 +57,9 @@ class SliceParams(BaseModel):
         "card's; 0: never resample)",
     )
     iou: float = Field(0.5, gt=0.0, le=1.0, description="IoU of the model's own NMS inside a tile")
-    merge: MergeMethod = Field("ios", description="nms (IoU) or ios (greedy merge by intersection over smaller)")
+    merge: MergeMethod | None = Field(
+        None, description="nms (IoU) or ios (greedy merge by intersection over smaller) (default: the model card's, else ios)"
+    )
     merge_threshold: float = Field(0.5, gt=0.0, le=1.0, description="IoU (nms) or IoS (ios) at which boxes merge")
     class_agnostic: bool = Field(False, description="merge boxes of different classes too")
     max_det_per_tile: int = Field(300, ge=1, description="at most this many boxes per tile")
@@ -75,7 +78,7 @@ class SliceParams(BaseModel):
         (``model_gsd_m`` stays None, or 0, for no resampling). Resolving twice changes nothing."""
         update: dict = {}
         card = {"tile_size": getattr(inference, "tile", None), "overlap": getattr(inference, "overlap", None),
-                "conf": getattr(inference, "conf", None)}
+                "conf": _lowest_conf(inference), "merge": getattr(inference, "merge", None)}
         for name, default in SLICE_DEFAULTS.items():
             if getattr(self, name) is None:
                 update[name] = card[name] if card[name] is not None else default
@@ -93,6 +96,17 @@ class SliceParams(BaseModel):
         params = self.model_dump(mode="json", exclude={"batch_size"})
         payload = json.dumps({"params": params, "extra": list(extra)}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _lowest_conf(inference) -> float | None:
+    """The score the model predicts at for a card: its ``conf``, or with per-class thresholds
+    (``conf_per_class``) the lowest of them; each class then keeps its own
+    (``borderwatch.detector.thresholds``)."""
+    conf = getattr(inference, "conf", None)
+    per = getattr(inference, "conf_per_class", None) or {}
+    if not per:
+        return conf
+    return min([conf if conf is not None else SLICE_DEFAULTS["conf"], *per.values()])
 
 
 Runtime = Literal["auto", "native", "openvino", "openvino-int8", "onnx"]

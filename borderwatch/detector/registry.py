@@ -357,7 +357,10 @@ def resolve_ensemble(
         if found.format == "ensemble":
             raise InputError(f"ensemble {card.name!r}: member {member.model!r} is itself an ensemble", entry.card_path)
         members.append((found, tuple(member.classes), member.conf))
-    fusion = FusionRule(tuple(card.fusion.suppress), tuple(card.fusion.by), card.fusion.iou, card.fusion.ios)
+    inference = card.inference
+    by_thresholds = [t for t in (inference.threshold_of(c) for c in card.fusion.by) if t is not None] if inference else []
+    fusion = FusionRule(tuple(card.fusion.suppress), tuple(card.fusion.by), card.fusion.iou, card.fusion.ios,
+                        min_score=max(by_thresholds, default=0.0))
     return ResolvedEnsemble(
         name=card.name,
         path=entry.card_path,

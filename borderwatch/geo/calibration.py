@@ -14,7 +14,9 @@ The interval comes from a generative model, sampled (numpy, fixed seed, vectoris
    N - TP follow a negative binomial: NegBin(TP + 1, R) (the posterior of N under a flat prior).
 
 The 5th and 95th percentiles of N are the interval. For a sum over classes (any_vehicle) the draws
-of the classes are added before taking percentiles, so class uncertainties combine correctly.
+of the classes are added before taking percentiles, so class uncertainties combine correctly. Where
+the point estimate falls outside them (a class seen rarely at low recall: the flat prior puts the draws'
+bulk above ``count × p / r``), the interval is widened to include it (``geo.counts``).
 """
 
 from __future__ import annotations
@@ -85,6 +87,8 @@ def _class_metrics(card, vehicle_class: str, gsd_m: float | None, threshold: flo
 
 def _evaluation(card, vehicle_class: str, gsd_m: float | None):
     """The card's evaluation entry the figures come from (nearest GSD, as ``class_metrics`` picks)."""
+    if hasattr(card, "evaluation"):
+        return card.evaluation(vehicle_class, gsd_m)
     entries = [m for m in getattr(card, "metrics", []) if vehicle_class in m.per_class]
     if gsd_m is not None:
         entries.sort(key=lambda m: abs(m.gsd_m - gsd_m) if m.gsd_m is not None else float("inf"))
@@ -112,11 +116,17 @@ def card_calibration(card, vehicle_class: str, gsd_m: float | None, threshold: f
                       f"(precision {_g(metrics.precision)}, recall {_g(metrics.recall)}, on {metrics.n_true or '?'} "
                       "true boxes)")
     ev = _evaluation(card, vehicle_class, gsd_m)
-    at_gsd = _g(ev.gsd_m if ev is not None else None, " m")
-    measured_thr = getattr(metrics, "threshold", None) or (ev.operating_threshold if ev is not None else None)
+    where = f" on {ev.dataset}" if ev is not None and getattr(ev, "dataset", None) else ""
+    # photos have no ground sample distance: say where the figures were measured instead
+    at_gsd = (f"{_g(ev.gsd_m if ev is not None else None, ' m')}{where}" if kind != "photo" or (ev and ev.gsd_m)
+              else (where.removeprefix(" on ") or "photos"))
+    run_at = f"run at {_g(gsd_m, ' m')}, " if kind != "photo" or gsd_m is not None else "run at "
+    measured_thr = getattr(metrics, "threshold", None)
+    if measured_thr is None and ev is not None:
+        measured_thr = (getattr(ev, "class_thresholds", None) or {}).get(vehicle_class, ev.operating_threshold)
     text = (f"card {card.name}: {vehicle_class} precision {cal.precision:.2f}, recall {cal.recall:.2f} "
-            f"(n={cal.n_true}) measured at {at_gsd}, threshold {_g(measured_thr)}; run at {_g(gsd_m, ' m')}, "
-            f"threshold {_g(threshold)}")
+            f"(n={cal.n_true}) measured {'on' if kind == 'photo' and not (ev and ev.gsd_m) else 'at'} {at_gsd}, "
+            f"threshold {_g(measured_thr)}; {run_at}threshold {_g(threshold)}")
     if threshold is not None and measured_thr is not None and abs(float(measured_thr) - float(threshold)) > 0.02:
         text += " (the card has no figures at the run's threshold: read the interval with care)"
     return cal, text

@@ -268,12 +268,16 @@ def _with_area_attributes(grid: pd.DataFrame, aset: AreaSet, gaz) -> pd.DataFram
     return grid
 
 
-def _build_counts(tagged, dbuckets, frames_ok, aset: AreaSet, gaz, by: str, tz: str) -> pd.DataFrame:
+def _build_counts(tagged, dbuckets, frames_ok, aset: AreaSet, gaz, by: str, tz: str,
+                  model_classes: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """COUNTS rows of one kind of frame: every imaged (area, bucket) times every class the model can
+    output (``model_classes``; None: every taxonomy class), plus any other class detected."""
     import shapely
 
     codes = _DetectionCodes.of(tagged, dbuckets)
     pairs = _imaged_pairs(codes, frames_ok, aset, gaz)
-    classes = list(CLASSES) + sorted(set(tagged["vehicle_class"].dropna().unique().tolist()) - set(CLASSES))
+    wanted = [c for c in CLASSES if model_classes is None or c in model_classes]
+    classes = wanted + sorted(set(tagged["vehicle_class"].dropna().unique().tolist()) - set(wanted))
     if pairs.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in [*COUNTS.column_names, "_count_fp"]})
 
@@ -376,12 +380,13 @@ def _counts_per_kind(tagged, dbuckets, frames_ok, aset, gaz, by, tz, info, card,
         if not fm.any():
             continue
         dm = det_kind == kind
+        run = kind_run(info, kind, card, run_dir)
+        # a class the model cannot output gets no rows: a zero there would be a measurement never made
         part = _build_counts(tagged[dm].reset_index(drop=True), dbuckets[dm].reset_index(drop=True),
-                             frames_ok[fm].reset_index(drop=True), aset, gaz, by, tz)
+                             frames_ok[fm].reset_index(drop=True), aset, gaz, by, tz, run.classes)
         if part.empty:
             continue
         part["frame_kind"] = kind
-        run = kind_run(info, kind, card, run_dir)
         # a card's evaluations are keyed by the imagery's GSD, not by the model-input GSD that detect
         # resampled windows to (run.gsd_m), so calibrate at the frames' own scale
         gsd = None
@@ -389,7 +394,8 @@ def _counts_per_kind(tagged, dbuckets, frames_ok, aset, gaz, by, tz, info, card,
             median = frames_ok.loc[fm, "gsd_m"].dropna().median()
             gsd = None if pd.isna(median) else float(median)
         cards[kind] = run.card.name if run.card is not None else None
-        parts.append(_calibrate(part, run.card, gsd, draws, seed, threshold=run.conf, kind=kind, model=run.model))
+        parts.append(_calibrate(part, run.card, gsd, draws, seed, threshold=run.conf, kind=kind, model=run.model,
+                                class_thresholds=run.conf_per_class))
     if not parts:
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in COUNTS.column_names})
         return empty, cards
@@ -399,16 +405,20 @@ def _counts_per_kind(tagged, dbuckets, frames_ok, aset, gaz, by, tz, info, card,
 
 
 def _calibrate(grid: pd.DataFrame, card, gsd: float | None, draws: int, seed: int, *, threshold: float | None = None,
-               kind: str = "", model: str | None = None) -> pd.DataFrame:
+               kind: str = "", model: str | None = None, class_thresholds: dict[str, float] | None = None) -> pd.DataFrame:
+    """Calibrated estimates for the rows of one kind: each class with the card's figures at the
+    threshold its detections were kept at (``class_thresholds``, else ``threshold``)."""
     if grid.empty:
         return grid
+    per_class = class_thresholds or {}
     cals: dict[str, ClassCalibration | None] = {}
     notes: dict[str, str] = {}
     for cls in [*grid["vehicle_class"].dropna().unique()]:
-        if cls == ANY_VEHICLE and card is not None and not any(ANY_VEHICLE in m.per_class for m in card.metrics):
+        # an any_vehicle card entry was measured at one threshold: it cannot stand for classes kept at several
+        if cls == ANY_VEHICLE and card is not None and (per_class or not any(ANY_VEHICLE in m.per_class for m in card.metrics)):
             cals[cls] = None
             continue
-        cals[cls], notes[cls] = card_calibration(card, cls, gsd, threshold, kind, model)
+        cals[cls], notes[cls] = card_calibration(card, cls, gsd, per_class.get(cls, threshold), kind, model)
     if card is None:
         grid = grid.copy()
         grid["calibration"] = notes.get(next(iter(notes), ""), "not calibrated: no model card")
@@ -459,6 +469,11 @@ def _calibrate(grid: pd.DataFrame, card, gsd: float | None, draws: int, seed: in
             point[r] = point[members].sum()
             lo, hi = interval(sums[g][None, :])
             low[r], high[r] = lo[0], hi[0]
+    # The draws follow a flat prior on the true number, which puts their bulk above count x p / r when a
+    # low-recall class was seen rarely (0 buses seen at recall 0.12: 0-33); the interval is widened to
+    # hold the point estimate, so no row shows an estimate outside its own interval.
+    has = ~np.isnan(low) & ~np.isnan(point)
+    low[has], high[has] = np.minimum(low[has], point[has]), np.maximum(high[has], point[has])
     grid = grid.copy()
     grid["calibrated_count"] = point
     grid["calibrated_low"] = low

@@ -7,7 +7,7 @@ runs of photos only), times may be naive (taken as UTC), run.json may be missing
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -66,6 +66,8 @@ def read_run_json(run_dir: Path) -> dict:
 def _model_entries(info: dict) -> list[dict]:
     """Model descriptions in run.json, wherever the writer put them."""
     found: list[dict] = []
+    if isinstance(info.get("card_path"), str):  # a RunManifest kind entry names its card's file
+        found.append({"card_path": info["card_path"], "name": info.get("card"), "sha256": info.get("weights_sha256")})
     candidates = [info.get("model"), (info.get("config") or {}).get("model") if isinstance(info.get("config"), dict) else None]
     models = info.get("models")
     if isinstance(models, list):
@@ -125,12 +127,20 @@ def find_card(info: dict, card=None, run_dir: Path | None = None):
 @dataclass(frozen=True)
 class KindRun:
     """What detected the frames of one kind (photo or overhead): model name, its card, the score
-    threshold and the model-input GSD it ran at (None when run.json does not say)."""
+    threshold (``conf_per_class``: the classes kept at another one) and the model-input GSD it ran at
+    (None when run.json does not say), and the taxonomy classes the model can output (None: not
+    recorded, every class)."""
 
     model: str | None
     card: object | None
     conf: float | None
     gsd_m: float | None
+    conf_per_class: dict[str, float] = field(default_factory=dict)
+    classes: tuple[str, ...] | None = None
+
+    def threshold(self, vehicle_class: str) -> float | None:
+        """The score threshold the detections of ``vehicle_class`` were kept at."""
+        return self.conf_per_class.get(vehicle_class, self.conf)
 
 
 def _float(value) -> float | None:
@@ -147,6 +157,10 @@ def _kind_section(info: dict, kind: str) -> dict:
     for key in ("kinds", "per_kind"):
         section = info.get(key)
         if isinstance(section, dict) and isinstance(section.get(kind), dict):
+            inner = section[kind].get("kinds") if key == "per_kind" else None
+            if isinstance(inner, dict) and isinstance(inner.get(kind), dict):
+                # a merged run: that kind's own run.json, whose RunManifest entry says how it ran
+                return {**section[kind], **inner[kind], "model": section[kind].get("model")}
             return section[kind]
     models = info.get("models")
     if isinstance(models, dict) and isinstance(models.get(kind), dict):
@@ -167,6 +181,13 @@ def kind_run(info: dict, kind: str, card=None, run_dir: Path | None = None) -> K
     inference = getattr(found, "inference", None)
     if gsd is None and inference is not None:
         gsd = _float(getattr(inference, "gsd_m", None))
-    if conf is None and inference is not None:
+    per_class: dict[str, float] = {}
+    if conf is None and inference is not None:  # run.json says nothing: the card's thresholds
         conf = _float(getattr(inference, "conf", None))
-    return KindRun(name, found, conf, gsd)
+        per_class = dict(getattr(inference, "conf_per_class", None) or {})
+    recorded = section.get("conf_per_class")
+    if isinstance(recorded, dict):
+        per_class = {str(k): f for k, v in recorded.items() if (f := _float(v)) is not None}
+    classes = section.get("classes")
+    classes = tuple(str(c) for c in classes) if isinstance(classes, list) else None
+    return KindRun(name, found, conf, gsd, per_class, classes)

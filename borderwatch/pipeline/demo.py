@@ -26,8 +26,10 @@ from borderwatch.progress import SILENT, Progress
 
 ENV_SAMPLES = "BORDERWATCH_SAMPLES"
 ENV_MODELS = "BORDERWATCH_MODELS"
-PHOTO_MODEL_FOLDER = "yolo11n_int8_openvino_model"  # the int8 COCO model, found in $BORDERWATCH_MODELS
-PHOTO_MODEL_REGISTRY = "yolo11n"  # else the registry's COCO model (downloaded with a network)
+# The shipped photo default (models/borderwatch-photo.yaml), a fused ensemble: its COCO member
+# yolo11n_coco_from_int8.pt is found in $BORDERWATCH_MODELS; without it the card falls back to the
+# registry's yolo11n (downloaded once, sha256-checked). Its heavy-equipment member ships in models/.
+PHOTO_MODEL = "borderwatch-photo"
 OVERHEAD_MODEL = "borderwatch-overhead"
 DOWNLOAD_TIMEOUT_S = 60
 
@@ -175,20 +177,42 @@ def _link(source: Path, target: Path) -> None:
 
 
 def _models() -> dict:
-    """The photo model from $BORDERWATCH_MODELS or the registry; the project's overhead model if present."""
+    """The shipped photo model; the project's overhead model if present (else the photo model reads the rasters)."""
     from borderwatch.detector.registry import resolve_model
 
-    photo = PHOTO_MODEL_REGISTRY
-    env = os.environ.get(ENV_MODELS)
-    if env and (Path(env).expanduser() / PHOTO_MODEL_FOLDER).exists():
-        photo = PHOTO_MODEL_FOLDER
-    overhead = None
     try:
         resolve_model(OVERHEAD_MODEL, allow_download=False)
         overhead = OVERHEAD_MODEL
     except BorderwatchError:
         overhead = None  # not trained/installed here: the photo model reads the rasters too
-    return {"photo": photo, "overhead": overhead}
+    return {"photo": PHOTO_MODEL, "overhead": overhead}
+
+
+def check_photo_model(progress: Progress = SILENT, allow_download: bool = True) -> None:
+    """Resolve the demo's photo model before any stage runs, so a missing member weight stops the demo
+    with one line saying what to set, not a failed detect stage. Without the COCO member in
+    $BORDERWATCH_MODELS the card's fallback (the registry's yolo11n) is downloaded once, if allowed."""
+    from borderwatch.detector.registry import download_dir, resolve_model
+
+    try:
+        resolve_model(PHOTO_MODEL, allow_download=False)
+        return
+    except BorderwatchError as exc:
+        reason = getattr(exc, "reason", None) or str(exc)
+    where = (f"set {ENV_MODELS} to a folder holding yolo11n_coco_from_int8.pt (for a checkout with its shared "
+             f"data: export {ENV_MODELS}=/path/to/shared/models)")
+    if allow_download:
+        progress.note(f"{PHOTO_MODEL}: its COCO member is not here; using the fallback yolo11n from the registry "
+                      f"(downloaded once into {download_dir()}); to use the int8-derived member, {where}")
+        try:
+            resolve_model(PHOTO_MODEL, allow_download=True)
+            return
+        except BorderwatchError as exc:
+            reason = getattr(exc, "reason", None) or str(exc)
+    raise DemoUnavailable(
+        f"the demo's photo model {PHOTO_MODEL} cannot be loaded ({reason}). To run the demo, {where}, or run it "
+        f"once with a network so the fallback yolo11n is downloaded into {download_dir()}."
+    )
 
 
 def _overhead_threshold(models: dict) -> float | None:
@@ -288,5 +312,7 @@ def run_demo(out: str | Path, quiet: bool = False, force: bool = False, models: 
 
     progress = SILENT if quiet else progress
     setup = prepare_demo(Path(out), progress)
+    if not (models or {}).get("photo"):  # a caller's own photo model needs no check here
+        check_photo_model(progress)
     progress.note(f"demo: {setup.frames} sample frame(s) from {setup.samples}")
     return run_pipeline(setup.config, quiet=quiet, force=force, models=models, progress=progress)

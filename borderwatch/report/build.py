@@ -21,6 +21,7 @@ from borderwatch.atomic import write_text
 from borderwatch.errors import one_line, warn_run
 from borderwatch.progress import SILENT, Progress
 from borderwatch.report import html as H
+from borderwatch.report.page import render_page
 from borderwatch.report.tables import RunTables, claim_details, load_run, vehicles_per_class, verdict_counts
 
 MAX_THUMBNAILS = 60
@@ -98,7 +99,7 @@ def _numbered_claims(run: RunTables) -> pd.DataFrame:
     for column in ("published", "publisher", "title"):
         claims[column] = [details.get(str(cid), {}).get(column) for cid in claims["claim_id"]]
     if "url" in claims.columns:
-        claims["url"] = [u if not H._missing(u) else details.get(str(cid), {}).get("url")
+        claims["url"] = [u if not H.is_missing(u) else details.get(str(cid), {}).get("url")
                          for u, cid in zip(claims["url"], claims["claim_id"], strict=True)]
     return claims
 
@@ -109,7 +110,7 @@ def _evidence_ids(run: RunTables, claims: pd.DataFrame, per_frame: dict[str, pd.
     chosen: list[str] = []
     if not claims.empty and "frame_ids" in claims.columns:
         for value in claims["frame_ids"]:
-            if H._missing(value):
+            if H.is_missing(value):
                 continue
             for fid in str(value).split(","):
                 fid = fid.strip()
@@ -142,8 +143,13 @@ def _source_allowed(run: RunTables):
     return lambda path: inside_roots(path, roots)
 
 
-def _evidence(run: RunTables, ids: list[str], per_frame: dict[str, pd.DataFrame], progress: Progress
-              ) -> dict[str, H.Evidence]:
+def demo_thumbnail_stamp(area: str | None) -> str:
+    """The caveat burnt into each thumbnail of a demo, naming the place the imagery was not taken in."""
+    return f"DEMO — placed sample imagery, {f'not taken in {area}' if area else 'not a real observation'}"
+
+
+def _evidence(run: RunTables, ids: list[str], per_frame: dict[str, pd.DataFrame], progress: Progress,
+              demo: bool = False) -> dict[str, H.Evidence]:
     frame_areas = _frame_areas(run)
     allowed = _source_allowed(run)
     from borderwatch.report.thumbnails import frame_thumbnail
@@ -159,7 +165,7 @@ def _evidence(run: RunTables, ids: list[str], per_frame: dict[str, pd.DataFrame]
         area = None
         if "area" in dets.columns and dets["area"].notna().any():
             area = str(dets["area"].dropna().mode().iloc[0])
-        elif not H._missing(frame.get("area")):
+        elif not H.is_missing(frame.get("area")):
             area = str(frame.get("area"))
         else:
             area = frame_areas.get(fid)
@@ -170,7 +176,7 @@ def _evidence(run: RunTables, ids: list[str], per_frame: dict[str, pd.DataFrame]
             out[fid] = ev
             continue
         try:
-            thumb = frame_thumbnail(frame, dets)
+            thumb = frame_thumbnail(frame, dets, stamp_text=demo_thumbnail_stamp(area) if demo else None)
             ev.figure = H.Picture(thumb.png, thumb.width, thumb.height, f"detections in {Path(ev.source_path).name}")
         except Exception as exc:  # a moved or unreadable source file loses its thumbnail, not the report
             ev.error = one_line(exc)
@@ -232,8 +238,8 @@ def _area_polygon(polygons, name: str) -> tuple:
     rows = polygons[polygons["name"] == name]
     if not len(rows):
         return None, None, None
-    parent = next((str(v) for v in rows.get("parent", pd.Series(dtype=object)) if not H._missing(v)), None)
-    country = next((str(v) for v in rows.get("country", pd.Series(dtype=object)) if not H._missing(v)), None)
+    parent = next((str(v) for v in rows.get("parent", pd.Series(dtype=object)) if not H.is_missing(v)), None)
+    country = next((str(v) for v in rows.get("country", pd.Series(dtype=object)) if not H.is_missing(v)), None)
     return rows.geometry.union_all(), parent, country
 
 
@@ -441,7 +447,7 @@ def build_report(
     claims = _numbered_claims(run)
     located = run.located_detections()
     per_frame = {str(k): v for k, v in located.groupby(located["frame_id"].astype(str))} if len(located) else {}
-    evidence = _evidence(run, _evidence_ids(run, claims, per_frame), per_frame, progress)
+    evidence = _evidence(run, _evidence_ids(run, claims, per_frame), per_frame, progress, demo)
     notes += [f"{e.source_path}: no thumbnail: {e.error}" for e in evidence.values() if e.error]
     figures: list = []
     sections, covered = _area_sections(run, claims, evidence, by, per_frame, figures, notes, stamp)
@@ -480,7 +486,7 @@ def build_report(
             warn_run(f"{outputs.pdf}: not written: {one_line(exc)}")
             outputs.pdf = None
     page.files = _files(run_dir, report_dir, outputs.pdf, outputs.map_html)
-    write_text(outputs.index, H.render_page(page))
+    write_text(outputs.index, render_page(page))
     for _, fig in figures:
         fig.clear()
     outputs.notes = notes

@@ -1,8 +1,10 @@
 """Time-series charts per area: vehicles counted per bucket and class, with the claims drawn on them.
 
 A claim is drawn in its verdict's colour where it applies: a value as a point (one day) or a
-segment (a period), a range as a band, a bound as a band open on one side, a trend as an arrow,
-presence/absence as a marker on the time axis. Each carries its number in the claims table.
+segment (a period), a range as a band, a bound as a band open on one side. A trend, presence or
+absence states no count, so it goes in an annotation lane above the counts (no count scale there): a
+trend as an arrow of its direction, presence/absence as a marker. Each carries its number in the
+claims table.
 """
 
 from __future__ import annotations
@@ -13,15 +15,18 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from borderwatch.report.tables import CLASS_COLOURS, VERDICT_COLOURS, VERDICTS
+from borderwatch.tables import cell_float
 
 DRAWN_KINDS = ("count", "approximate", "range", "lower_bound", "upper_bound", "trend", "presence", "absence")
+LANE_KINDS = ("trend", "presence", "absence")  # claims that state no count: drawn off the count scale
+LANE = 0.2  # the share of a panel's height given to them
 DAY = pd.Timedelta(days=1)
 FAR = pd.Timedelta(days=120)  # claims further than this from any imagery are listed, not drawn
 
@@ -64,12 +69,6 @@ def _text(value) -> str | None:
     return str(value) or None
 
 
-def _num(value) -> float | None:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
 
 
 def claim_marks(comparisons: pd.DataFrame, numbers: dict[str, int]) -> list[ClaimMark]:
@@ -94,9 +93,9 @@ def claim_marks(comparisons: pd.DataFrame, numbers: dict[str, int]) -> list[Clai
             verdict=str(row.get("verdict") or "not_testable"),
             start=start,
             end=end,
-            value=_num(row.get("value")),
-            low=_num(row.get("low")),
-            high=_num(row.get("high")),
+            value=cell_float(row.get("value")),
+            low=cell_float(row.get("low")),
+            high=cell_float(row.get("high")),
             direction=_text(row.get("direction")),
         ))
     return marks
@@ -132,18 +131,41 @@ def _draw_claim(ax, mark: ClaimMark, ymax: float) -> None:
         arrow = {"lower_bound": "↑", "upper_bound": "↓"}.get(mark.kind, "")
         anchor = low if mark.kind != "upper_bound" else high
         ax.annotate(f"{label}{arrow}", (xm, anchor), xytext=(4, 3), textcoords="offset points", **text_kw)
-    elif mark.kind == "trend":
+    elif mark.kind in LANE_KINDS:
+        _draw_in_lane(ax, mark, x0, x1, xm, colour, text_kw)
+
+
+def _draw_in_lane(ax, mark: ClaimMark, x0, x1, xm, colour: str, text_kw: dict) -> None:
+    """A claim with no count (a trend, presence, absence) in the panel's annotation lane: a band at the
+    top, above every count drawn, with no count ticks, so its height reads as no number. A trend's arrow
+    shows its direction only."""
+    lane = ax.get_xaxis_transform()  # x in date numbers (no unit conversion here), y in axes fractions
+    x0, x1, xm = date2num(x0), date2num(x1), date2num(xm)
+    low, high = 1 - LANE + 0.025, 1 - 0.035
+    mid = (low + high) / 2
+    if mark.kind == "trend":
         direction = mark.direction or "stable"
-        y0 = ymax * 0.5
-        y1 = {"increase": ymax * 0.85, "resumed": ymax * 0.85, "decrease": ymax * 0.2, "halted": ymax * 0.02}.get(
-            direction, y0)
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
-                    arrowprops=dict(arrowstyle="-|>", color=colour, linewidth=2, mutation_scale=14), zorder=4)
-        ax.annotate(f"{label} {direction}", (xm, (y0 + y1) / 2), xytext=(4, 6), textcoords="offset points", **text_kw)
-    elif mark.kind in ("presence", "absence"):
+        y0, y1 = {"increase": (low, high), "resumed": (low, high), "decrease": (high, low),
+                  "halted": (high, low)}.get(direction, (mid, mid))
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), xycoords=lane, textcoords=lane,
+                    arrowprops=dict(arrowstyle="-|>", color=colour, linewidth=2, mutation_scale=12), zorder=6)
+        ax.annotate(f"#{mark.number} claimed {direction}", (xm, mid), xycoords=lane, ha="center", va="center",
+                    zorder=7, bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85), **text_kw)
+    else:
         marker = "^" if mark.kind == "presence" else "x"
-        ax.plot([xm], [0], marker=marker, markersize=9, color=colour, zorder=5, clip_on=False)
-        ax.annotate(f"{label} {mark.kind}", (xm, 0), xytext=(4, 8), textcoords="offset points", **text_kw)
+        ax.plot([xm], [mid], marker=marker, markersize=8, color=colour, transform=lane, zorder=6, clip_on=False)
+        ax.annotate(f"#{mark.number} claimed {mark.kind}", (xm, mid), xycoords=lane, xytext=(7, 0),
+                    textcoords="offset points", va="center", zorder=6, **text_kw)
+
+
+def _lane(ax, data_top: float) -> float:
+    """Reserve the top LANE of the panel for claims without a count; returns the axis' new top."""
+    top = data_top / (1 - LANE)
+    ax.axhspan(data_top, top, facecolor="#f1f3f6", edgecolor="none", zorder=1.8)  # covers the grid
+    ax.axhline(data_top, color="#c9d1da", linewidth=0.8, zorder=1.9)
+    ax.text(0.005, 1 - 0.012, "claims that state no count (not on the count scale)", transform=ax.transAxes,
+            ha="left", va="top", fontsize=6.5, color="#6b7785", zorder=6)
+    return top
 
 
 def _is_coverage(rows: pd.DataFrame) -> np.ndarray:
@@ -203,10 +225,15 @@ def _plot_counts(ax, rows: pd.DataFrame, colour: str, sites) -> float:
     return ymax
 
 
-def _style_panel(ax, cls: str, colour: str, by: str, top: float, xlim) -> None:
-    """Axes, title and ticks of one class's panel."""
+def _style_panel(ax, cls: str, colour: str, by: str, top: float, xlim, lane: bool = False) -> None:
+    """Axes, title and ticks of one class's panel; with a lane, count ticks stop below it."""
+    locator = MaxNLocator(integer=True, min_n_ticks=2)  # vehicles come whole
+    if lane:
+        ax.set_yticks([t for t in locator.tick_values(0, top) if 0 <= t <= top])
+        top = _lane(ax, top)
+    else:
+        ax.yaxis.set_major_locator(locator)
     ax.set_ylim(0, top)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=2))  # vehicles come whole
     ax.set_xlim(*xlim)
     ax.set_title(cls.replace("_", " "), loc="left", fontsize=10, color=colour, fontweight="bold")
     ax.set_ylabel("vehicles per " + by, fontsize=8)
@@ -297,7 +324,7 @@ def area_chart(area: str, counts: pd.DataFrame, marks: list[ClaimMark], by: str 
         top = ymax * 1.18 + 1
         for m in cls_marks:
             _draw_claim(ax, m, top)
-        _style_panel(ax, cls, colour, by, top, xlim)
+        _style_panel(ax, cls, colour, by, top, xlim, lane=any(m.kind in LANE_KINDS for m in cls_marks))
     for index in range(len(classes), nrows * ncols):
         axes[index // ncols][index % ncols].set_visible(False)
 

@@ -5,7 +5,6 @@ Needs nothing beyond matplotlib, so it works where no browser is installed.
 
 from __future__ import annotations
 
-import html
 import textwrap
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from matplotlib.figure import Figure
 
 from borderwatch.atomic import atomic_path
 from borderwatch.report import html as H
+from borderwatch.report.claims_table import stated_reason
 from borderwatch.report.tables import VERDICT_COLOURS, VERDICTS
 
 A4 = (11.69, 8.27)
@@ -34,7 +34,7 @@ def _text_page(title: str, lines: list[tuple[str, dict]]) -> Figure:
 
 
 def _plain(value) -> str:
-    return "" if H._missing(value) else str(value)
+    return "" if H.is_missing(value) else str(value)
 
 
 def _claims_pages(page: H.PageData) -> list[Figure]:
@@ -51,8 +51,9 @@ def _claims_pages(page: H.PageData) -> list[Figure]:
         for _, row in rows[start:start + ROWS_PER_PAGE]:
             verdict = _plain(row.get("verdict")) or "not_testable"
             quote = textwrap.fill(f"#{int(row['number'])} “{_plain(row.get('quote'))}”", 95)
-            value = H.claim_value_text(row)
-            value = html.unescape(value.replace("<span class=unit>", "(").replace("</span>", ")"))
+            text, unit = H.stated_value(row)
+            value = f"{text} ({unit})" if unit else text
+            reason, _ = stated_reason(row)
             meta = (f"{_plain(row.get('source_file'))} · {_plain(row.get('place')) or 'no place'} · "
                     f"{_plain(row.get('vehicle_class'))} · {_plain(row.get('kind'))} {value} · period "
                     f"{_plain(row.get('period_start')) or '?'} – {_plain(row.get('period_end')) or '?'} · observed "
@@ -64,8 +65,38 @@ def _claims_pages(page: H.PageData) -> list[Figure]:
             y -= 0.022
             fig.text(0.06, y, verdict.replace("_", " "), fontsize=9, va="top", fontweight="bold",
                      color=VERDICT_COLOURS.get(verdict, "#555"))
-            fig.text(0.18, y, textwrap.shorten(_plain(row.get("reason")), 140), fontsize=8, va="top", color="#333")
+            fig.text(0.18, y, textwrap.shorten(reason, 140), fontsize=8, va="top", color="#333")
             y -= 0.035
+        pages.append(fig)
+    return pages
+
+
+EVIDENCE_GRID = (2, 3)  # rows, columns of thumbnails per page
+
+
+def _evidence_pages(page: H.PageData) -> list[Figure]:
+    """The evidence thumbnails as they are on the page (a demo's carry its stamp in their pixels)."""
+    import io
+
+    from PIL import Image
+
+    shown = [e for e in page.evidence.values() if e.figure is not None]
+    rows, cols = EVIDENCE_GRID
+    per_page = rows * cols
+    pages = []
+    for start in range(0, len(shown), per_page):
+        fig = Figure(figsize=A4)
+        fig.text(0.04, 0.95, f"Evidence {start + 1}–{min(start + per_page, len(shown))} of {len(shown)}",
+                 fontsize=14, fontweight="bold")
+        for i, ev in enumerate(shown[start:start + per_page]):
+            r, c = divmod(i, cols)
+            ax = fig.add_axes((0.04 + c * 0.32, 0.52 - r * 0.45, 0.29, 0.37))
+            with Image.open(io.BytesIO(ev.figure.png)) as img:
+                ax.imshow(img.convert("RGB"))
+            ax.set_axis_off()
+            caption = (f"{Path(ev.source_path).name}\n{page.time(ev.captured_at)} · {ev.area or 'no area'} · "
+                       f"{ev.kind} · {ev.n_boxes} box{'es' if ev.n_boxes != 1 else ''}")
+            fig.text(0.04 + c * 0.32, 0.50 - r * 0.45, caption, fontsize=7.5, va="top", color="#333")
         pages.append(fig)
     return pages
 
@@ -104,6 +135,8 @@ def write_pdf(path: str | Path, page: H.PageData, figures: list[tuple[str, Figur
         for fig in _claims_pages(page):
             save(fig)
         for _, fig in figures:
+            save(fig)
+        for fig in _evidence_pages(page):
             save(fig)
         if len(page.failures):
             fail_lines = [(textwrap.shorten(f"{Path(str(r['source_path'])).name}: {_plain(r.get('error'))}", 150),

@@ -139,8 +139,58 @@ def draw_boxes(image: Image.Image, detections: pd.DataFrame, crop: tuple[int, in
         draw.rectangle(rect, outline=colour, width=line)
 
 
-def frame_thumbnail(frame: pd.Series | dict, detections: pd.DataFrame, max_side: int = 480) -> Thumbnail:
-    """A PNG of the frame around its detections, each box outlined in its class colour.
+def _font(size: int):
+    """matplotlib's bundled DejaVu Sans Bold (present wherever the report runs), else Pillow's own."""
+    from PIL import ImageFont
+
+    try:
+        from matplotlib import font_manager
+
+        path = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans", weight="bold"))
+        return ImageFont.truetype(path, size)
+    except (OSError, ValueError, ImportError):
+        return ImageFont.load_default(size)
+
+
+def _fit(draw: ImageDraw.ImageDraw, text: str, width: int) -> tuple[list[str], object]:
+    """The stamp's lines and font: large enough to read when the thumbnail is shown at half size, on
+    one line if it fits ``width``, else broken after its first comma."""
+    head, _, tail = text.partition(", ")
+    options = [[text]] + ([[head + ",", tail]] if tail else [])
+    for size in range(max(12, width // 18), 7, -1):
+        font = _font(size)
+        for lines in options:
+            if max(draw.textlength(line, font=font) for line in lines) <= width and (
+                    len(lines) == 1 or size >= width // 40):
+                return lines, font
+    return options[-1], _font(8)
+
+
+STAMP_FILL, STAMP_INK = (255, 204, 0), (20, 20, 20)
+
+
+def stamp(image: Image.Image, text: str) -> Image.Image:
+    """A copy of ``image`` with ``text`` (a demo's caveat) burnt in as a banner above it and a frame
+    around it, so the picture carries the caveat when copied out of the report. The banner is added
+    above the pixels, so it hides no detection."""
+    pad = max(3, image.width // 120)
+    lines, font = _fit(ImageDraw.Draw(image), text, image.width - 2 * pad)
+    line_h = font.size + max(2, font.size // 4)
+    band = len(lines) * line_h + 2 * pad
+    out = Image.new("RGB", (image.width, image.height + band), STAMP_FILL)
+    out.paste(image.convert("RGB"), (0, band))
+    draw = ImageDraw.Draw(out)
+    for i, line in enumerate(lines):
+        draw.text((pad, pad + i * line_h), line, fill=STAMP_INK, font=font)
+    edge = max(2, image.width // 160)
+    draw.rectangle((0, 0, out.width - 1, out.height - 1), outline=STAMP_FILL, width=edge)
+    return out
+
+
+def frame_thumbnail(frame: pd.Series | dict, detections: pd.DataFrame, max_side: int = 480,
+                    stamp_text: str | None = None) -> Thumbnail:
+    """A PNG of the frame around its detections, each box outlined in its class colour; with
+    ``stamp_text`` (a demo's caveat), that text burnt in as a banner.
 
     Raises OSError/ValueError (or rasterio's errors) when the source file cannot be read; the caller
     reports that and goes on.
@@ -161,6 +211,8 @@ def frame_thumbnail(frame: pd.Series | dict, detections: pd.DataFrame, max_side:
     crop = _crop_box(boxes, width, height)
     image = _read_raster(path, crop, max_side) if raster else _read_photo(path, crop, (width, height), max_side)
     draw_boxes(image, detections, crop)
+    if stamp_text:
+        image = stamp(image, stamp_text)
     buffer = io.BytesIO()
     # A 256-colour palette keeps photos legible at well under half the bytes of a true-colour PNG,
     # which matters when dozens of thumbnails are inlined into one page.

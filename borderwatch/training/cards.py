@@ -21,7 +21,7 @@ def card_metrics(result: EvalResult, dataset: str | None = None, split: str | No
         out.append(Metrics(
             dataset=dataset or result.data, split=split,
             gsd_m=rounded(v.gsd_m if v.gsd_m is not None else v.median_gsd_m),
-            operating_threshold=rounded(v.threshold), map50=rounded(v.map50), map50_95=rounded(v.map50_95),
+            operating_threshold=rounded(v.threshold), class_thresholds=dict(v.class_thresholds), map50=rounded(v.map50), map50_95=rounded(v.map50_95),
             count_mae=rounded(v.count_mae), total_count_rel_error=rounded(v.total_count_rel_error),
             per_class={k: ClassMetrics(ap50=rounded(c.ap50), ap50_95=rounded(c.ap50_95), precision=rounded(c.precision),
                                        recall=rounded(c.recall), n_true=c.n_true, n_pred=c.n_pred)
@@ -84,6 +84,10 @@ def write_model_card(
     return target
 
 
+def _own_thresholds(per_class: dict[str, float]) -> str:
+    return "".join(f"; {c} {t:g}" for c, t in per_class.items()) if per_class else ""
+
+
 def card_markdown(card) -> str:
     """A human-readable page for a model card: what it is, its data and licence, its measured metrics."""
     inf = card.inference
@@ -91,7 +95,7 @@ def card_markdown(card) -> str:
              f"- format: {card.format}, task: {card.task}, file: `{card.file}`, sha256: `{card.sha256}`",
              f"- classes: {', '.join(card.source_classes) or card.class_source}; kind {card.kind}",
              f"- detect defaults: model GSD {inf.gsd_m} m/px, tile {inf.tile} px, overlap {inf.overlap}, "
-             f"threshold {inf.conf}, NMS {'yes' if inf.nms else 'no (end-to-end)'}",
+             f"threshold {inf.conf}{_own_thresholds(inf.conf_per_class)}, NMS {'yes' if inf.nms else 'no (end-to-end)'}",
              f"- licence: {card.licence}", ""]
     if card.training:
         lines += ["## Training", ""]
@@ -108,7 +112,9 @@ def card_markdown(card) -> str:
             rel = "n/a" if m.total_count_rel_error is None else f"{m.total_count_rel_error:+.1%}"
             head = (f"| {m.dataset} ({extra.get('scale', '')}) | {fmt(m.gsd_m)} | {extra.get('n_images', '')} | "
                     f"{m.operating_threshold} | {rel} " if first else "| | | | | ")
-            lines.append(head + f"| {cls} | {fmt(c.ap50)} | {fmt(c.precision)} | {fmt(c.recall)} | "
+            own = m.class_thresholds.get(cls)
+            label = cls if own is None else f"{cls} (at {own:g})"
+            lines.append(head + f"| {label} | {fmt(c.ap50)} | {fmt(c.precision)} | {fmt(c.recall)} | "
                                 f"{c.n_true} | {c.n_pred} |")
             first = False
     lines += ["", "Figures are `borderwatch eval` through detect's own engine (card slicing, scale, merge), "

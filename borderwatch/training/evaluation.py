@@ -22,6 +22,7 @@ import numpy as np
 
 from borderwatch.boxes import iou_matrix
 from borderwatch.datasets.model import LabeledDataset, LabeledImage
+from borderwatch.detector.thresholds import ClassThresholds
 from borderwatch.errors import InputError
 from borderwatch.taxonomy import CLASSES
 
@@ -59,6 +60,7 @@ class VariantEval:
     dropped_small_gt: int = 0
     median_gsd_m: float | None = None
     threshold: float = 0.25
+    class_thresholds: dict[str, float] = field(default_factory=dict)  # classes at their own operating threshold
     pr_table: dict[str, list[dict]] = field(default_factory=dict)
     slicing: dict = field(default_factory=dict)
 
@@ -82,8 +84,9 @@ class EvalResult:
         for v in self.variants:
             car = v.per_class.get("car")
             rel = "n/a" if v.total_count_rel_error is None else f"{v.total_count_rel_error:+.1%}"
+            own = "".join(f", {c} {t:g}" for c, t in v.class_thresholds.items())
             lines.append(
-                f"{v.label} (threshold {v.threshold:.3f}): {v.n_images} images, mAP50 {fmt(v.map50)}, "
+                f"{v.label} (threshold {v.threshold:.3f}{own}): {v.n_images} images, mAP50 {fmt(v.map50)}, "
                 f"car AP50 {fmt(car.ap50 if car else None)}, count MAE {v.count_mae:.2f}/image, "
                 f"total {v.total_pred} vs {v.total_true} true ({rel})"
             )
@@ -160,6 +163,7 @@ class EngineEvaluator:
         from borderwatch.detector.run.model import resolve_model_handle
 
         resolved = load_model(config.model, config.trust_weights, config.models_dir)  # refuse an untrusted pickle first
+        self.thresholds = config.class_thresholds(resolved.card)  # before for_card, which sets conf to the lowest
         self.config = config.for_card(resolved.card)
         # the model itself keeps every box down to COLLECT_CONF; each threshold is applied after, as exact
         low = self.config.slicing.model_copy(update={"conf": COLLECT_CONF})
@@ -168,7 +172,8 @@ class EngineEvaluator:
 
     @property
     def threshold(self) -> float:
-        return float(self.config.slicing.conf)
+        """The operating threshold of classes without their own (``thresholds``)."""
+        return float(self.thresholds.default)
 
     def lut(self) -> np.ndarray:
         """Model class id -> taxonomy index (-1: dropped)."""
@@ -266,9 +271,23 @@ def _pr_rows(runs: list[_ImageRun], thresholds) -> dict[str, list[dict]]:
     return table
 
 
-def _metrics(runs: list[_ImageRun], gsd: float | None, conf: float, skipped: int, dropped: int,
+def _operating_rows(runs: list[_ImageRun], thresholds: ClassThresholds) -> dict[str, dict]:
+    """Per class, its precision-recall row at its own operating threshold."""
+    out: dict[str, dict] = {}
+    for t in sorted({thresholds.of(c) for c in CLASSES}):
+        for name, (row,) in _pr_rows(runs, [t]).items():
+            if thresholds.of(name) == t:
+                out[name] = row
+    return {name: out[name] for name in CLASSES if name in out}
+
+
+def _operating_count(run: _ImageRun, thresholds: ClassThresholds) -> int:
+    """Boxes detect keeps on the image, each class at its own threshold."""
+    return sum(int(np.count_nonzero(run.at[thresholds.of(name)][1] == c)) for c, name in enumerate(CLASSES))
+
+
+def _metrics(runs: list[_ImageRun], gsd: float | None, thresholds: ClassThresholds, skipped: int, dropped: int,
              pr_thresholds) -> VariantEval:
-    k = len(CLASSES)
     tps, confs, pcls, tcls = [], [], [], []
     abs_errors = []
     for run in runs:
@@ -278,8 +297,8 @@ def _metrics(runs: list[_ImageRun], gsd: float | None, conf: float, skipped: int
         confs.append(scores)
         pcls.append(cls)
         tcls.append(im.labels)
-        abs_errors.append(abs(len(run.at[conf][1]) - len(im.labels)))
-    op = _pr_rows(runs, [conf])
+        abs_errors.append(abs(_operating_count(run, thresholds) - len(im.labels)))
+    op = _operating_rows(runs, thresholds)
     ap = None
     if tps and len(np.concatenate(tcls)):
         from ultralytics.utils.metrics import ap_per_class
@@ -288,7 +307,7 @@ def _metrics(runs: list[_ImageRun], gsd: float | None, conf: float, skipped: int
                            plot=False)
         ap = {int(c): out[5][i] for i, c in enumerate(out[6])}
     per_class: dict[str, ClassEval] = {}
-    for name, (row,) in op.items():
+    for name, row in op.items():
         c = ClassEval(n_true=row["n_true"], n_pred=row["n_pred"], precision=row["precision"], recall=row["recall"])
         idx = CLASSES.index(name)
         if ap is not None and idx in ap:
@@ -298,9 +317,9 @@ def _metrics(runs: list[_ImageRun], gsd: float | None, conf: float, skipped: int
     total_true = sum(c.n_true for c in per_class.values())
     total_pred = sum(c.n_pred for c in per_class.values())
     gsds_seen = [r.image.gsd_m for r in runs if r.image.gsd_m is not None]
-    del k
     return VariantEval(
-        gsd_m=gsd, n_images=len(runs), per_class=per_class, threshold=conf,
+        gsd_m=gsd, n_images=len(runs), per_class=per_class, threshold=thresholds.default,
+        class_thresholds={} if thresholds.uniform else dict(thresholds.per_class),
         map50=float(np.mean([c.ap50 for c in aps])) if aps else None,
         map50_95=float(np.mean([c.ap50_95 for c in aps])) if aps else None,
         count_mae=float(np.mean(abs_errors)) if abs_errors else 0.0,
@@ -402,11 +421,14 @@ def evaluate(
                         operating_threshold=None if thresholds else engine.threshold, imgsz=eff.slicing.tile_size,
                         slicing=slicing_record(eff))
     for gsd in gsds:
-        conf = round(thresholds.get(gsd, engine.threshold), 4)
-        levels = sorted({COLLECT_CONF, conf, *PR_THRESHOLDS})
+        # a threshold matched on validation data is one for every class; else the card's (or --conf)
+        op = ClassThresholds(round(thresholds[gsd], 4)) if gsd in thresholds else engine.thresholds
+        levels = sorted({COLLECT_CONF, *(op.of(c) for c in CLASSES), *PR_THRESHOLDS})
         runs, skipped, dropped, seen = _run_images(engine, ds.images, gsd, kind, levels, progress)
-        variant = _metrics(runs, gsd, conf, skipped, dropped, PR_THRESHOLDS)
-        variant.slicing = {**slicing_record(eff), "conf": conf, "window_px": sorted(seen.get("window_px", []))}
+        variant = _metrics(runs, gsd, op, skipped, dropped, PR_THRESHOLDS)
+        variant.slicing = {**slicing_record(eff), "conf": op.default, "window_px": sorted(seen.get("window_px", []))}
+        if not op.uniform:
+            variant.slicing["conf_per_class"] = dict(op.per_class)
         result.variants.append(variant)
     return result
 

@@ -16,6 +16,7 @@ from borderwatch.detector.options import EngineOptions, ModelOptions, ReadOption
 if TYPE_CHECKING:
     from borderwatch.detector.card import ModelCard
     from borderwatch.detector.frames import Frame
+    from borderwatch.detector.thresholds import ClassThresholds
 
 READER_VERSION = "1"
 """Part of the params hash: bump when reading or stretching pixels changes what the model sees."""
@@ -47,17 +48,28 @@ class DetectConfig(ModelOptions, ReadOptions, EngineOptions):
         resolved = self.slicing.resolved(card.inference if card is not None else None)
         return self if resolved == self.slicing else self.model_copy(update={"slicing": resolved})
 
-    def params_hash(self, model_sha256: str) -> str:
+    def class_thresholds(self, card: ModelCard | None) -> ClassThresholds:
+        """Each class's score threshold: the user's ``conf`` for all when set, else the card's (its
+        ``conf_per_class`` exceptions included). Call it on the config before ``for_card``, which
+        sets ``conf`` (to the lowest of them)."""
+        from borderwatch.detector.options import SLICE_DEFAULTS
+        from borderwatch.detector.thresholds import class_thresholds
+
+        return class_thresholds(self.slicing.conf, card.inference if card is not None else None, SLICE_DEFAULTS["conf"])
+
+    def params_hash(self, model_sha256: str, thresholds: ClassThresholds | None = None) -> str:
         """The resume key: model bytes, runtime, effective slicing (model-input tile, overlap, threshold,
-        model GSD), full-frame mode and reader version.
+        model GSD), per-class thresholds when they differ, full-frame mode and reader version.
 
         The runtime is part of it because an int8 export (or another runtime's numerics) gives
         slightly different boxes: a resumed run must not mix frames detected by different runtimes.
         The window a frame is read in follows from these and the frame's own GSD (its bytes).
         """
-        return self.slicing.resolved().params_hash(
-            model_sha256, f"runtime={self.runtime}", f"full_frame={self.full_frame}", f"reader={READER_VERSION}"
-        )
+        extra = [f"runtime={self.runtime}", f"full_frame={self.full_frame}", f"reader={READER_VERSION}"]
+        part = thresholds.hash_part() if thresholds is not None else None
+        if part:  # only then: runs at one threshold keep the key they always had
+            extra.append(part)
+        return self.slicing.resolved().params_hash(model_sha256, *extra)
 
     def params_for(self, frame: Frame) -> SliceParams:
         """The engine's slicing for ``frame``: its window side in the frame's own pixels."""

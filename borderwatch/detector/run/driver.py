@@ -26,9 +26,10 @@ from borderwatch.detector.frames import discover
 from borderwatch.detector.run.config import DetectConfig
 from borderwatch.detector.run.engines import engine_for
 from borderwatch.detector.run.model import ModelHandle, resolve_model_handle
-from borderwatch.detector.run.parts import PARTS_DIR, RUN_JSON, remove_stale_temporaries
+from borderwatch.detector.run.parts import PARTS_DIR, RUN_JSON, part_names, remove_stale_temporaries
 from borderwatch.detector.run.runner import FrameResult, FrameRunner, gdal_cache, problem_result, unique_ids
 from borderwatch.detector.run.tables import build_tables
+from borderwatch.detector.thresholds import ClassThresholds, output_classes
 from borderwatch.errors import BorderwatchError, ConfigError, one_line, warn_input
 from borderwatch.geoparquet import write_arrow
 from borderwatch.tables import DETECTIONS, FRAMES, KindSettings
@@ -235,7 +236,8 @@ def _run_info(summary: DetectSummary, results: list[FrameResult], model: ModelHa
             "class_mapping": mapping.source,
             "classes": _class_names(model),
         },
-        "kinds": {kind: settings.model_dump(mode="json") for kind, settings in _kind_settings(results, model, config).items()},
+        "kinds": {kind: settings.model_dump(mode="json")
+                  for kind, settings in _kind_settings(results, model, config, mapping).items()},
         "versions": _versions(),
         "frames": {
             "total": summary.frames,
@@ -251,12 +253,20 @@ def _run_info(summary: DetectSummary, results: list[FrameResult], model: ModelHa
     }
 
 
-def _kind_settings(results: list[FrameResult], model: ModelHandle, config: DetectConfig) -> dict[str, KindSettings]:
+def _kind_settings(results: list[FrameResult], model: ModelHandle, config: DetectConfig,
+                   mapping: ClassMapping | None = None) -> dict[str, KindSettings]:
     """Per frame kind in the run, the model and the slicing its detections were made with (run.json
-    ``kinds``; ``RunManifest`` in borderwatch.tables): what ``count`` calibrates each row with."""
+    ``kinds``; ``RunManifest`` in borderwatch.tables): what ``count`` calibrates each row with, and
+    the classes the model can output (count makes rows for those only)."""
     s = config.slicing.resolved()
     predictor = model.predictor if model.loaded else None
     card = model.card
+    thresholds = model.thresholds or ClassThresholds(float(s.conf))
+    names = predictor.names if predictor is not None else model.remote_names
+    if names is None:  # every frame resumed: the names the parts were written with
+        names = next((n for r in results if r.status == "ok" and r.part is not None
+                      for n in [part_names(r.part)] if n), None)
+    classes = output_classes(mapping or model.mapping, names)
     out: dict[str, KindSettings] = {}
     for kind in ("photo", "overhead"):
         frames = [r.frame for r in results if r.status == "ok" and r.frame.kind == kind]
@@ -273,7 +283,9 @@ def _kind_settings(results: list[FrameResult], model: ModelHandle, config: Detec
             runtime=getattr(predictor, "runtime", None) or config.runtime,
             tile=s.tile_size,
             overlap=s.overlap,
-            conf=s.conf,
+            conf=s.conf if thresholds.uniform else thresholds.default,
+            conf_per_class={} if thresholds.uniform else dict(thresholds.per_class),
+            classes=classes,
             gsd_m=(s.model_gsd_m or None) if kind == "overhead" else None,  # photos are never resampled
             window_px=windows,
             frames=len(frames),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from borderwatch.detector.card import ModelCard
 from borderwatch.detector.run.config import DetectConfig
+from borderwatch.detector.thresholds import ClassThresholds
 from borderwatch.detector.types import Predictor
 from borderwatch.errors import BorderwatchError, ConfigError, one_line
 from borderwatch.taxonomy import ClassMapping, guess_mapping
@@ -38,6 +39,7 @@ class ModelHandle:
     _predictor: Predictor | None = field(default=None, repr=False)
     remote_names: dict[int, str] | None = None  # class names a remote worker's copy of the model reported
     card: ModelCard | None = None  # its model card: detect's default slicing, and what count calibrates with
+    thresholds: ClassThresholds | None = None  # per-class score thresholds the loaded predictor applies (None: conf)
 
     @property
     def loaded(self) -> bool:
@@ -124,11 +126,15 @@ def resolve_model_handle(config: DetectConfig) -> ModelHandle:
     )
 
     effective = config.for_card(resolved.card)  # the card's tile, threshold and GSD where the user set none
+    # per-class thresholds: the predictor runs at the lowest (effective conf) and drops each box under its class's
+    thresholds = config.class_thresholds(resolved.card)
+    mapping = resolved.mapping
 
     def load() -> Predictor:
         from borderwatch.detector.predictor import load_predictor
+        from borderwatch.detector.thresholds import ThresholdFilter
 
-        return load_predictor(
+        predictor = load_predictor(
             resolved,
             effective.slicing,
             device=effective.device,
@@ -136,6 +142,7 @@ def resolve_model_handle(config: DetectConfig) -> ModelHandle:
             runtime=effective.runtime,
             calibration=effective.calibration or None,
         )
+        return predictor if thresholds.uniform else ThresholdFilter(predictor, mapping, thresholds)
 
     return ModelHandle(
         resolved.name,
@@ -146,4 +153,5 @@ def resolve_model_handle(config: DetectConfig) -> ModelHandle:
         str(resolved.path),
         resolved.origin,
         card=resolved.card,
+        thresholds=thresholds,
     )

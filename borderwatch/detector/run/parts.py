@@ -63,6 +63,7 @@ def write_part(path: Path, dets: Detections, names: dict[int, str], frame: Frame
         "height": frame.height,
         "footprint_wkb": None if frame.footprint is None else shapely.to_wkb(frame.footprint, hex=True),
         "stats": None if stats is None else {k: v for k, v in asdict(stats).items() if k != "batch_sizes"},
+        "names": {str(k): v for k, v in names.items()},  # what the model could output: run.json's classes on resume
         "written_at": datetime.now(UTC).isoformat(),
     }
     table = table.replace_schema_metadata({b"borderwatch": json.dumps(meta).encode()})
@@ -85,6 +86,18 @@ def read_part(path: Path):
     table = pq.read_table(path)
     meta = json.loads((table.schema.metadata or {}).get(b"borderwatch", b"{}"))
     return table, meta
+
+
+def part_names(path: Path) -> dict[int, str] | None:
+    """The model's class names a part was written with (None: an older part, or unreadable)."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = json.loads((pq.read_schema(path).metadata or {}).get(b"borderwatch", b"{}"))
+        names = meta.get("names")
+        return {int(k): str(v) for k, v in names.items()} if isinstance(names, dict) and names else None
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def remove_stale_temporaries(out_dir: Path) -> list[Path]:

@@ -85,7 +85,7 @@ class FrameRunner:
         self.model = model
         self.quiet = quiet
         self.tz = zone(config.tz)
-        self.params_hash = config.params_hash(model.sha256)
+        self.params_hash = config.params_hash(model.sha256, model.thresholds)
         self.seen: dict[str, str] = {}  # frame_id -> path of its first occurrence
         self.naive_times = 0
 
