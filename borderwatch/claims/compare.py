@@ -92,8 +92,6 @@ def _d(value) -> date | None:
         return None
 
 
-
-
 def _ts(d: date, tz: str = "UTC"):
     """Midnight starting day ``d`` in ``tz``, as a UTC timestamp."""
     import pandas as pd

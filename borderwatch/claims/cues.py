@@ -33,11 +33,6 @@ ELLIPSIS_AFTER_RE = re.compile(
     re.IGNORECASE,
 )
 EMPTY_PLACE_RE = re.compile(r"\b(?:empty|deserted|unused|idle|out of use)\b", re.I)
-YEAR_RE = re.compile(r"(?:19|20)\d\d")
-# a word that makes the number after it a year: "in 2019", "since 2017", "of 2023", "September 2024"
-YEAR_BEFORE_RE = re.compile(
-    r"\b(?:in|since|of|from|by|until|till|to|between|and|before|after|during|early|late|mid|around|year|"
-    r"jan\w*|feb\w*|mar\w*|apr\w*|may|jun\w*|jul\w*|aug\w*|sep\w*|oct\w*|nov\w*|dec\w*)[\s\-]+$", re.I)
 # ", which carry flour, coal and steel, have been": a relative clause set off by commas, then the verb
 RELATIVE_GAP_RE = re.compile(r"\s*,\s*(?:which|who|that|many of which|some of which|most of which)\b[^.;:]{0,140},"
                              r"\s*(?:[\w’'\-]+\s+){0,4}$", re.I)

@@ -331,6 +331,19 @@ class ArticleExtractor(MeasureDetectors, StatementDetectors):
         return claim
 
 
+    def _counted(self, clause: Clause, inf: SentenceInfo, index: int) -> list[Claim]:
+        """The clause's quantities, with what is said beside them: the types named without a number
+        ("About 20 trucks and some cars were parked": cars present) and a change from an earlier level
+        ("300 trucks now cross every day, up from about 100 last year")."""
+        found = self._quantities(clause, inf, index)
+        if found and all(c.kind in QUANTITY_KINDS and c.vehicle_class != V.ANY for c in found):
+            counted = {c.vehicle_class for c in found}
+            found += [c for c in self._presence(clause, inf, index)
+                      if c.kind == "presence" and c.vehicle_class not in counted and c.vehicle_class != V.ANY]
+        if found and COMPARED_FROM_RE.search(clause.text):
+            found += [c for c in self._trends(clause, inf, index) if c.kind == "trend"]
+        return found
+
     def run(self) -> list[Claim]:
         for index, inf in enumerate(self.info):
             self._check_time()
@@ -341,15 +354,7 @@ class ArticleExtractor(MeasureDetectors, StatementDetectors):
                                       *self._percent_changes(clause, inf, index)]
                 if not found or all(c.unit == "fraction_change" for c in found):
                     # "exported 1,500 vehicles in 2017, down 40 percent": a count beside its change
-                    found = found + self._quantities(clause, inf, index)
-                    if found and all(c.kind in QUANTITY_KINDS and c.vehicle_class != V.ANY for c in found):
-                        # "About 20 trucks and some cars were parked": the types without a number are present
-                        counted = {c.vehicle_class for c in found}
-                        found += [c for c in self._presence(clause, inf, index)
-                                  if c.kind == "presence" and c.vehicle_class not in counted and c.vehicle_class != V.ANY]
-                    if found and COMPARED_FROM_RE.search(clause.text):
-                        # "300 trucks now cross every day, up from about 100 last year": level and change
-                        found += [c for c in self._trends(clause, inf, index) if c.kind == "trend"]
+                    found = found + self._counted(clause, inf, index)
                 if not found:
                     found = self._absence(clause, inf, index) + self._trends(clause, inf, index)
                 if not found:

@@ -36,10 +36,7 @@ from borderwatch.claims.cues import (
     RENT_RE,
     SHARE_OF_RE,
     WAGE_RE,
-    YEAR_BEFORE_RE,
-    YEAR_RE,
 )
-from borderwatch.claims.dates import find_dates
 from borderwatch.claims.mentions import classes_of, find_mentions
 from borderwatch.claims.numbers import find_amounts, find_percentages, find_quantities
 from borderwatch.claims.sentences import Clause
@@ -58,9 +55,9 @@ class MeasureDetectors:
         for n, a in enumerate(amounts):
             a_start, a_end = clause.start + a.start, clause.start + a.end
             if GOODS_PRICE_RE.search(clause.text[max(0, a.start - 40):a.start]) or GOODS_AFTER_RE.match(clause.text, a.end):
-                continue
+                continue  # "a kilogram of rice selling for KPW 5,000": the price of something else
             if WAGE_RE.search(clause.text[max(0, a.start - 40):a.start]):
-                continue  # "truck drivers are paid 500 yuan per trip": a wage, not what a vehicle costs  # "a kilogram of rice selling for KPW 5,000": the price of something else
+                continue  # "truck drivers are paid 500 yuan per trip": a wage, not what a vehicle costs
             focus = clause.text[(amounts[n - 1].end if n else 0):a.end]
             after = clause.text[a.end:a.end + 40]
             after = re.sub(r"^\s*(?:\([^)]*\)|\[[^\]]*\])", "", after)
@@ -199,7 +196,7 @@ class MeasureDetectors:
         text = clause.text
         money = [(a.start, a.end) for a in find_amounts(text)] + [(p.start, p.end) for p in find_percentages(text)]
         # "images from Sept. 2", "in 2019": numbers inside a date are no counts
-        money += [(d.start, d.end) for d in find_dates(text)]
+        money += [(a - clause.start, a - clause.start + d.end - d.start) for d, a in inf.dates]
         out = []
         mentions = [m for m in inf.mentions if m.kind != "activity"]
         consumed: list[tuple[int, int]] = []
@@ -208,9 +205,6 @@ class MeasureDetectors:
                 continue
             if NOT_BEFORE_RE.search(text[max(0, q.start - 12):q.start]):
                 continue  # "not a single lorry", "not one truck": absence, not a count
-            if YEAR_RE.fullmatch(q.text.strip()) and (YEAR_BEFORE_RE.search(text[:q.start]) or not
-                                                       re.match(r"\s+(?:\w+\s+)?\w", text[q.end:])):
-                continue  # "crossing in 2019", "since 2017": a year, not a count
             if q.text.lower() == "one" and PRONOUN_ONE_RE.match(text, q.end):
                 continue  # "one could buy ...": the pronoun, not a number
             if re.match(r"^\s*(?:times|years?|days?|months?|weeks?|hours?|km|kilometers|inch|cc|%|percent)\b", text[q.end:], re.I):

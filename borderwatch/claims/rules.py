@@ -109,8 +109,6 @@ UNTESTABLE_UNITS = ("per_transaction", "per_company", "persons_per", "people_per
                     "per_household")
 
 
-
-
 def claim_kind(claim: dict) -> str:
     """The rule table's claim kind (``CLAIM_KINDS``) of a claim."""
     kind, unit = claim.get("kind"), str(claim.get("unit") or "")
@@ -159,10 +157,10 @@ def stated_claim(claim: dict) -> str | None:
     kind, v, lo, hi = claim.get("kind"), cell_float(claim.get("value")), cell_float(claim.get("low")), cell_float(claim.get("high"))
     if kind == "approximate" and v is not None:
         return f"about {_plain(v)}"
-    if kind == "lower_bound" and lo is not None:
-        return f"≥ {_plain(lo)}"
-    if kind == "upper_bound" and hi is not None:
-        return f"≤ {_plain(hi)}"
+    if kind == "lower_bound" and (lo if lo is not None else v) is not None:
+        return f"≥ {_plain(lo if lo is not None else v)}"
+    if kind == "upper_bound" and (hi if hi is not None else v) is not None:
+        return f"≤ {_plain(hi if hi is not None else v)}"
     if v is not None:
         return _plain(v)
     if lo is not None and hi is not None:

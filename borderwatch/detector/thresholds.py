@@ -40,6 +40,12 @@ class ClassThresholds:
     def uniform(self) -> bool:
         return all(abs(v - self.default) < 1e-9 for v in self.per_class.values())
 
+    @property
+    def exceptions(self) -> dict[str, float]:
+        """The classes kept at a threshold of their own, as run.json and the card record them (empty: one
+        threshold for every class)."""
+        return {} if self.uniform else dict(self.per_class)
+
     def hash_part(self) -> str | None:
         """The resume key's share of them: None for one threshold (the run's conf says it all)."""
         if self.uniform:

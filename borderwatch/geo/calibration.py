@@ -85,16 +85,6 @@ def _class_metrics(card, vehicle_class: str, gsd_m: float | None, threshold: flo
         return card.class_metrics(vehicle_class, gsd_m)
 
 
-def _evaluation(card, vehicle_class: str, gsd_m: float | None):
-    """The card's evaluation entry the figures come from (nearest GSD, as ``class_metrics`` picks)."""
-    if hasattr(card, "evaluation"):
-        return card.evaluation(vehicle_class, gsd_m)
-    entries = [m for m in getattr(card, "metrics", []) if vehicle_class in m.per_class]
-    if gsd_m is not None:
-        entries.sort(key=lambda m: abs(m.gsd_m - gsd_m) if m.gsd_m is not None else float("inf"))
-    return entries[0] if entries else None
-
-
 def _g(value, unit: str = "") -> str:
     return "unknown" if value is None else f"{value:.3g}{unit}"
 
@@ -115,7 +105,7 @@ def card_calibration(card, vehicle_class: str, gsd_m: float | None, threshold: f
         return None, (f"not calibrated: card {card.name} measured no usable precision/recall for {vehicle_class} "
                       f"(precision {_g(metrics.precision)}, recall {_g(metrics.recall)}, on {metrics.n_true or '?'} "
                       "true boxes)")
-    ev = _evaluation(card, vehicle_class, gsd_m)
+    ev = card.evaluation(vehicle_class, gsd_m)  # the entry class_metrics read the figures from
     where = f" on {ev.dataset}" if ev is not None and getattr(ev, "dataset", None) else ""
     # photos have no ground sample distance: say where the figures were measured instead
     at_gsd = (f"{_g(ev.gsd_m if ev is not None else None, ' m')}{where}" if kind != "photo" or (ev and ev.gsd_m)

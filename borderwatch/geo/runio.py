@@ -14,7 +14,7 @@ import pandas as pd
 
 from borderwatch.errors import InputError, warn_geo
 from borderwatch.geoparquet import read_frame
-from borderwatch.tables import DETECTIONS, FRAMES, Table
+from borderwatch.tables import DETECTIONS, FRAMES, Table, cell_float
 
 RUN_JSON = "run.json"
 
@@ -143,14 +143,6 @@ class KindRun:
         return self.conf_per_class.get(vehicle_class, self.conf)
 
 
-def _float(value) -> float | None:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return f if f == f else None
-
-
 def _kind_section(info: dict, kind: str) -> dict:
     """The part of run.json about one kind of frame: the RunManifest's per-kind entry, the merged
     run's per-kind run.json (two models), or the whole run (one model for every frame)."""
@@ -176,18 +168,18 @@ def kind_run(info: dict, kind: str, card=None, run_dir: Path | None = None) -> K
     found = find_card(section, card, run_dir)
     config = section.get("config") if isinstance(section.get("config"), dict) else {}
     slicing = config.get("slicing") if isinstance(config.get("slicing"), dict) else {}
-    conf = _float(section.get("conf")) or _float(slicing.get("conf"))
-    gsd = _float(section.get("gsd_m")) or _float(section.get("model_gsd_m"))
+    conf = cell_float(section.get("conf")) or cell_float(slicing.get("conf"))
+    gsd = cell_float(section.get("gsd_m")) or cell_float(section.get("model_gsd_m"))
     inference = getattr(found, "inference", None)
     if gsd is None and inference is not None:
-        gsd = _float(getattr(inference, "gsd_m", None))
+        gsd = cell_float(getattr(inference, "gsd_m", None))
     per_class: dict[str, float] = {}
     if conf is None and inference is not None:  # run.json says nothing: the card's thresholds
-        conf = _float(getattr(inference, "conf", None))
+        conf = cell_float(getattr(inference, "conf", None))
         per_class = dict(getattr(inference, "conf_per_class", None) or {})
     recorded = section.get("conf_per_class")
     if isinstance(recorded, dict):
-        per_class = {str(k): f for k, v in recorded.items() if (f := _float(v)) is not None}
+        per_class = {str(k): f for k, v in recorded.items() if (f := cell_float(v)) is not None}
     classes = section.get("classes")
     classes = tuple(str(c) for c in classes) if isinstance(classes, list) else None
     return KindRun(name, found, conf, gsd, per_class, classes)

@@ -69,8 +69,6 @@ def _text(value) -> str | None:
     return str(value) or None
 
 
-
-
 def claim_marks(comparisons: pd.DataFrame, numbers: dict[str, int]) -> list[ClaimMark]:
     """The claims of one area that can be drawn on a count chart."""
     marks = []

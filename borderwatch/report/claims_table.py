@@ -38,8 +38,6 @@ _CLAIMED = re.compile(r"the claimed (?P<inflow>inflow )?(?:(?P<op>[≥≤]) )?(?
 _ROUNDING = 0.051  # the reasons write counts to one decimal
 
 
-
-
 def _widened(row, op: str | None, t: float) -> tuple[float, float | None] | None:
     """This row's claim widened by ``t`` as the reasons write it: (a, b), or (bound, None) after ≥/≤."""
     kind = str(row.get("kind") or "")

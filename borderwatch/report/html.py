@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 
 import pandas as pd
 
+from borderwatch.claims.rules import stated_claim
 from borderwatch.report.tables import CLASS_COLOURS, VERDICT_COLOURS, VERDICTS
 
 VERDICT_TEXT = {
@@ -100,18 +101,13 @@ def stated_value(row) -> tuple[str, str]:
     kind = str(row.get("kind") or "")
     value, low, high = row.get("value"), row.get("low"), row.get("high")
     unit = row.get("unit")
-    if kind == "proportion":
+    counted = stated_claim(row) if kind in ("count", "range", "lower_bound", "upper_bound", "approximate") else None
+    if counted is not None:
+        text = counted  # the one wording compare's reasons use too
+    elif kind == "proportion":
         def pct(v):
             return f"{float(v) * 100:.0f}%" if not is_missing(v) else ""
         text = f"{pct(low)}–{pct(high)}" if not is_missing(low) and not is_missing(high) else pct(value)
-    elif kind == "range":
-        text = f"{fmt_num(low)}–{fmt_num(high)}"
-    elif kind == "lower_bound":
-        text = f"≥ {fmt_num(low if not is_missing(low) else value)}"
-    elif kind == "upper_bound":
-        text = f"≤ {fmt_num(high if not is_missing(high) else value)}"
-    elif kind == "approximate":
-        text = f"about {fmt_num(value)}"
     elif kind == "trend":
         arrows = {"increase": "↑", "decrease": "↓", "stable": "→", "halted": "⏹", "resumed": "↻"}
         direction = str(row.get("direction") or "")

@@ -7,6 +7,7 @@ GeoTIFF is never read whole.
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,8 +140,10 @@ def draw_boxes(image: Image.Image, detections: pd.DataFrame, crop: tuple[int, in
         draw.rectangle(rect, outline=colour, width=line)
 
 
+@functools.lru_cache(maxsize=64)
 def _font(size: int):
-    """matplotlib's bundled DejaVu Sans Bold (present wherever the report runs), else Pillow's own."""
+    """matplotlib's bundled DejaVu Sans Bold (present wherever the report runs), else Pillow's own;
+    cached: every stamp tries a run of sizes, and a font lookup reads the font cache."""
     from PIL import ImageFont
 
     try:

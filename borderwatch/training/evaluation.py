@@ -319,7 +319,7 @@ def _metrics(runs: list[_ImageRun], gsd: float | None, thresholds: ClassThreshol
     gsds_seen = [r.image.gsd_m for r in runs if r.image.gsd_m is not None]
     return VariantEval(
         gsd_m=gsd, n_images=len(runs), per_class=per_class, threshold=thresholds.default,
-        class_thresholds={} if thresholds.uniform else dict(thresholds.per_class),
+        class_thresholds=thresholds.exceptions,
         map50=float(np.mean([c.ap50 for c in aps])) if aps else None,
         map50_95=float(np.mean([c.ap50_95 for c in aps])) if aps else None,
         count_mae=float(np.mean(abs_errors)) if abs_errors else 0.0,
@@ -427,8 +427,8 @@ def evaluate(
         runs, skipped, dropped, seen = _run_images(engine, ds.images, gsd, kind, levels, progress)
         variant = _metrics(runs, gsd, op, skipped, dropped, PR_THRESHOLDS)
         variant.slicing = {**slicing_record(eff), "conf": op.default, "window_px": sorted(seen.get("window_px", []))}
-        if not op.uniform:
-            variant.slicing["conf_per_class"] = dict(op.per_class)
+        if op.exceptions:
+            variant.slicing["conf_per_class"] = op.exceptions
         result.variants.append(variant)
     return result
 

@@ -284,7 +284,7 @@ def _kind_settings(results: list[FrameResult], model: ModelHandle, config: Detec
             tile=s.tile_size,
             overlap=s.overlap,
             conf=s.conf if thresholds.uniform else thresholds.default,
-            conf_per_class={} if thresholds.uniform else dict(thresholds.per_class),
+            conf_per_class=thresholds.exceptions,
             classes=classes,
             gsd_m=(s.model_gsd_m or None) if kind == "overhead" else None,  # photos are never resampled
             window_px=windows,
