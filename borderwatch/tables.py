@@ -295,6 +295,11 @@ class KindSettings(BaseModel):
         None, description="taxonomy classes the model can output under the run's class mapping (None: not recorded, "
         "older runs); count makes rows for these only"
     )
+    merge: str | None = Field(None, description="how tile boxes were merged, nms or ios (None: not recorded, older runs)")
+    merge_per_class: dict[str, str] = Field(
+        default_factory=dict, description="taxonomy class -> its merge method where it is not merge (a card's "
+        "inference.merge_per_class; empty: merge for every class)"
+    )
     gsd_m: float | None = Field(None, description="GSD the model input had (windows resampled to it); None: not resampled")
     window_px: list[int] = Field(default_factory=list, description="window sides read, in frame pixels (one per frame GSD)")
     frames: int = Field(0, description="frames of this kind detected in the run")

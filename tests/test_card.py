@@ -49,3 +49,15 @@ def test_class_metrics_at_one_scale_prefer_the_larger_evaluation():
     ])
     assert card.class_metrics("truck", 0.3).n_true == 66
     assert card.class_metrics("truck", 0.9).n_true == 500  # scale first, size second
+
+
+def test_per_class_merge_methods_name_taxonomy_classes(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text("name: m\ninference: {merge: ios, merge_per_class: {heavy_equipment: nms}}\n")
+    assert load_card(path).inference.merge_per_class == {"heavy_equipment": "nms"}
+    path.write_text("name: m\ninference: {merge_per_class: {excavator: nms}}\n")
+    with pytest.raises(InputError, match="merge_per_class.*'excavator' is not a taxonomy class"):
+        load_card(path)
+    path.write_text("name: m\ninference: {merge_per_class: {car: average}}\n")
+    with pytest.raises(InputError, match="merge_per_class.*nms or ios"):
+        load_card(path)

@@ -146,3 +146,110 @@ def test_more_of_one_type_than_another_is_no_trend(gaz):
     assert not [c for c in claims(gaz, "Residents say there are more electric bikes than bicycles in the city now.")
                 if c.kind == "trend"]
     assert ("trend", "truck") in kinds(gaz, "There are more trucks than last year on the road to Sinuiju.")
+
+
+# --- fifth pass: more sentences of the same kind, written for this test -------------------------
+
+@pytest.mark.parametrize("text, want", [
+    # machines at work are there
+    ("Bulldozers were clearing the riverbank near Hyesan on Monday.", [("presence", "heavy_equipment")]),
+    ("Excavators are digging foundations for new apartment blocks in Sinuiju.", [("presence", "heavy_equipment")]),
+    ("Two dump trucks and an excavator were working on the embankment.",
+     [("count", "truck"), ("presence", "heavy_equipment")]),
+    # a plural vehicle word before an -ing cue is its subject, not half of a compound noun
+    ("Chinese trucks carrying seafood now make the trip to Rason several times a week.", [("presence", "truck")]),
+    ("Trucks queue at the customs gate in Sinuiju.", [("presence", "truck")]),
+    ("Motorcycles and e-bikes crowd the market entrance in Hyesan every morning.", [("presence", "two_wheeler")]),
+    # a motorbike taxi is a two-wheeler, not a car
+    ("Motorbike taxis have appeared in Chongjin in recent months.", [("presence", "two_wheeler")]),
+    # "no vehicles" denies every kind, not just the kinds named a sentence earlier
+    ("Six buses and two cranes stood near the warehouse. No vehicles were visible on the bridge.",
+     [("absence", "any_vehicle"), ("count", "bus"), ("count", "heavy_equipment")]),
+    # rarity is an observation, neither presence nor absence
+    ("Private cars were still a rarity in the border city.", [("other", "car")]),
+    # what drivers earn per trip is a wage; what smugglers earn per truck is what a vehicle brings in
+    ("Truck drivers earn about 300 yuan per trip.", []),
+])
+def test_fifth_pass_kinds(gaz, text, want):
+    assert kinds(gaz, text) == want
+
+
+def test_percent_more_than_is_a_change_not_a_share(gaz):
+    (c,) = claims(gaz, "About 20 percent more trucks crossed the bridge in September than in August.")
+    assert (c.kind, c.vehicle_class, c.direction, c.value, c.unit) == ("trend", "truck", "increase", 0.2, "fraction_change")
+    (c,) = claims(gaz, "Cars now cost 30 percent more than they did last year.")
+    assert (c.kind, c.direction, c.value) == ("trend", "increase", 0.3)
+    assert (c.period_start, c.period_end) == ("2024-01-01", "2025-10-15")  # from the date compared with, to now
+    (c,) = claims(gaz, "Around 30 percent of the trucks were empty.")
+    assert c.kind == "proportion"
+
+
+def test_date_after_up_from_dates_the_earlier_level(gaz):
+    now, before = claims(gaz, "Electric bikes now cost between 3,000 and 4,500 yuan, up from 2,500 yuan last year.")
+    assert (now.low, now.high, now.period_start, now.period_end) == (3000.0, 4500.0, None, "2025-10-15")
+    assert (before.value, before.period_start, before.period_end) == (2500.0, "2024-01-01", "2024-12-31")
+
+
+def test_becoming_so_popular_is_a_rise(gaz):
+    got = [(c.kind, c.vehicle_class, c.direction) for c in
+           claims(gaz, "Electric bicycles have become so popular that some traders sell 50 a month.")]
+    assert ("trend", "two_wheeler", "increase") in got
+
+
+def test_price_moved_to_a_level_is_a_price_and_a_trend(gaz):
+    got = claims(gaz, "The price of a used Toyota Land Cruiser has fallen to about $12,000.")
+    assert [(c.kind, c.vehicle_class) for c in got] == [("price", "car"), ("trend", "car")]
+    assert got[1].direction == "decrease" and "price" in (got[1].note or "")
+    # a fare is per passenger, whatever the wording
+    (fare,) = claims(gaz, "A ride in a service car from Hyesan to Pyongyang costs 80,000 won per person.")
+    assert fare.unit == "kpw_per_passenger_trip"
+
+
+def test_count_beside_its_share_and_capacity_is_no_count(gaz):
+    got = sorted((c.kind, c.vehicle_class, c.value) for c in claims(
+        gaz, "Around 300 private taxis currently operate in Chongjin, most of them Chinese-made sedans."))
+    assert got == [("approximate", "car", 300.0), ("proportion", "car", None)]
+    got = claims(gaz, "Workers had also paved a new parking area large enough for about 100 vehicles.")
+    assert not [c for c in got if c.kind in ("approximate", "count", "presence")]
+
+
+def test_their_numbers_point_back_to_the_vehicles(gaz):
+    got = [(c.kind, c.vehicle_class, c.direction) for c in
+           claims(gaz, "Electric bikes are cheap, and their numbers are growing.")]
+    assert got == [("trend", "two_wheeler", "increase")]
+
+
+def test_vehicular_activity_is_all_vehicles(gaz):
+    assert kinds(gaz, "Some vehicular activity is observed near the entrance to the customs area.") == [
+        ("presence", "any_vehicle")]
+
+
+@pytest.mark.parametrize("text, cls, unit", [
+    # additions: "mainly" is 0.5-1.0 like "most"; "mostly" says the same
+    ("The vehicles in the yard were mainly buses.", "bus", "class_share"),
+    ("Satellite imagery shows at least 45 vehicles, mostly trucks, at the customs complex.", "truck", "class_share"),
+    ("The trucks crossing the bridge are mainly Chinese.", "truck", "fraction"),
+])
+def test_mainly_is_a_share(gaz, text, cls, unit):
+    (share,) = [c for c in claims(gaz, text) if c.kind == "proportion"]
+    assert (share.vehicle_class, share.low, share.high, share.unit) == (cls, 0.5, 1.0, unit)
+
+
+def test_who_holds_the_vehicles_is_an_observation(gaz):
+    assert kinds(gaz, "Many private cars in Pyongyang are registered to state companies.") == [("other", "car")]
+
+
+def test_a_capitals_dateline_dates_the_report_not_the_claim(gaz):
+    text = ("HYESAN, May 14 — About 30 trucks loaded with timber left Hyesan for China this week, a source said.\n\n"
+            "Last month, only around 10 trucks made the trip.")
+    art = resolve_dates(Article("g.txt", "g.txt", text, published=None,
+                                url="https://example.org/english/2024/05/trucks-hyesan/"))
+    week, month = extract_claims(art, gaz)
+    # the spaced dash is an aside, not the range "14-30"; the dateline is the reference of "this week"
+    assert (week.kind, week.value, week.period_start, week.period_end) == ("approximate", 30.0, "2024-05-13", "2024-05-14")
+    assert (month.value, month.period_start, month.period_end) == (10.0, "2024-04-01", "2024-04-30")
+
+
+def test_brands_and_currencies_beyond_china(gaz):
+    (c,) = claims(gaz, "A used Lada sells for about 300,000 rubles in Rason.")
+    assert (c.kind, c.vehicle_class, c.value, c.currency, c.place) == ("price", "car", 300000.0, "RUB", "Rason")

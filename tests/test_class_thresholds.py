@@ -187,3 +187,125 @@ def test_an_evaluation_without_truth_of_the_class_is_not_its_figures():
     far = Metrics(gsd_m=0.3, per_class={"bus": ClassMetrics(precision=0.6, recall=0.2, n_true=26, n_pred=9)})
     card = ModelCard(name="m", metrics=[near, far])
     assert card.evaluation("bus", 0.2) is far and card.class_metrics("bus", 0.2).n_true == 26
+
+
+# ---------------------------------------------------------------- per-class merge methods
+
+MERGE_CARD = ModelCard(name="he-nms", inference=Inference(merge="ios", merge_per_class={"heavy_equipment": "nms"}))
+PAIRS_MAPPING = ClassMapping({"car": "car", "heavy_equipment": "heavy_equipment"})
+
+
+class _SideBySide:
+    """Per tile: two machines side by side (IoS 0.6, IoU 0.43) and, below them, two cars the same."""
+
+    names = {0: "car", 1: "heavy_equipment"}
+    runtime = "native"
+
+    def predict(self, tiles):
+        boxes = np.array([[4, 4, 14, 14], [8, 4, 18, 14], [4, 40, 14, 50], [8, 40, 18, 50]], np.float32)
+        det = Detections(boxes, np.array([0.9, 0.8, 0.9, 0.8], np.float32), np.array([1, 1, 0, 0], np.int64))
+        return [det for _ in tiles]
+
+
+@pytest.fixture
+def merge_model(monkeypatch):
+    """The registry resolves "he-nms" to MERGE_CARD and loads _SideBySide: detect's own model path."""
+    from pathlib import Path
+
+    from borderwatch.detector import predictor, registry
+    from borderwatch.detector.resolved import ResolvedModel
+    from borderwatch.training import evaluation
+
+    resolved = ResolvedModel("he-nms", Path("he-nms.pt"), "pt", "cd" * 32, MERGE_CARD, PAIRS_MAPPING, trusted=True)
+    monkeypatch.setattr(registry, "resolve_model", lambda *a, **k: resolved)
+    monkeypatch.setattr(evaluation, "load_model", lambda *a, **k: resolved)
+    monkeypatch.setattr(predictor, "load_predictor", lambda *a, **k: _SideBySide())
+    return resolved
+
+
+def _photo(tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "a.jpg"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(path)
+    return path
+
+
+def _detect(tmp_path, out: str, **slicing):
+    from borderwatch.detector.run import detect
+
+    config = DetectConfig(model="he-nms", kind="photo", slicing=SliceParams(tile_size=64, **slicing))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        summary = detect([_photo(tmp_path)], tmp_path / out, config, quiet=True)
+    info = json.loads((tmp_path / out / "run.json").read_text())
+    classes = pd.read_parquet(tmp_path / out / "detections.parquet")["vehicle_class"].value_counts().to_dict()
+    return summary, info, classes
+
+
+def test_merge_methods_from_the_card_or_the_users_merge():
+    from borderwatch.detector.thresholds import ClassMerge, class_merge
+
+    card = class_merge(None, MERGE_CARD.inference)
+    assert (card.of("heavy_equipment"), card.of("car"), card.exceptions) == ("nms", "ios", {"heavy_equipment": "nms"})
+    assert card.by_id(_SideBySide.names, PAIRS_MAPPING) == {1: "nms"}
+    assert class_merge("ios", MERGE_CARD.inference) == ClassMerge("ios")  # --merge: one method for every class
+    assert class_merge(None, MERGE_CARD.inference, class_agnostic=True).uniform  # across classes: merge for all
+    assert class_merge(None, Inference(merge_per_class={"car": "ios"})).uniform  # the default's own method
+    assert ClassMerge("nms").by_id(_SideBySide.names, PAIRS_MAPPING) == {}
+
+
+def test_resume_key_covers_per_class_merge_methods():
+    from borderwatch.detector.thresholds import ClassMerge
+
+    config = DetectConfig(model="m")
+    effective = config.for_card(MERGE_CARD)
+    plain = effective.params_hash("ab" * 32)
+    assert effective.params_hash("ab" * 32, None, ClassMerge("ios")) == plain  # one method: the key it always had
+    per = effective.params_hash("ab" * 32, None, config.class_merge(MERGE_CARD))
+    user = DetectConfig(model="m", slicing=SliceParams(merge="ios"))
+    assert user.for_card(MERGE_CARD).params_hash("ab" * 32, None, user.class_merge(MERGE_CARD)) == plain
+    assert per != plain
+
+
+def test_detect_merges_machines_by_nms_and_cars_by_ios(tmp_path, merge_model):
+    summary, info, classes = _detect(tmp_path, "run")
+    assert classes == {"heavy_equipment": 2, "car": 1}  # machines kept apart, the two car boxes joined
+    settings = info["kinds"]["photo"]
+    assert (settings["merge"], settings["merge_per_class"]) == ("ios", {"heavy_equipment": "nms"})
+    assert info["config"]["slicing"]["merge"] == "ios"
+    # the user's --merge is one method for every class, and a new resume key: nothing stale is resumed
+    again, info_ios, classes_ios = _detect(tmp_path, "run", merge="ios")
+    assert classes_ios == {"heavy_equipment": 1, "car": 1} and info_ios["kinds"]["photo"]["merge_per_class"] == {}
+    assert again.resumed == 0 and again.computed == 1 and again.params_hash != summary.params_hash
+    _, _, classes_nms = _detect(tmp_path, "nms", merge="nms")
+    assert classes_nms == {"heavy_equipment": 2, "car": 2}
+    # class-agnostic merging compares machines with cars: one method, the card's merge, for all
+    _, info_agn, classes_agn = _detect(tmp_path, "agnostic", class_agnostic=True)
+    assert classes_agn == {"heavy_equipment": 1, "car": 1} and info_agn["kinds"]["photo"]["merge_per_class"] == {}
+    rerun, _, classes_again = _detect(tmp_path, "run")
+    # back to the card's methods: the first run's part is resumed, not the --merge ios one
+    assert rerun.resumed == 1 and rerun.params_hash == summary.params_hash and classes_again == classes
+
+
+def test_eval_and_the_ray_worker_merge_as_detect_does(tmp_path, merge_model):
+    from PIL import Image
+
+    from borderwatch.detector.frames import discover, frame_id_of
+    from borderwatch.detector.run.engine_ray import FrameWorker
+    from borderwatch.detector.run.model import resolve_model_handle
+    from borderwatch.taxonomy import CLASSES
+    from borderwatch.training.evaluation import EngineEvaluator
+
+    config = DetectConfig(model="he-nms", kind="photo", slicing=SliceParams(tile_size=64))
+    engine = EngineEvaluator(config)
+    rgb = np.asarray(Image.open(_photo(tmp_path)).convert("RGB"))
+    params = engine.config.params_for_size("photo", None, 64, 64)
+    _, cls, _ = engine.merged(engine.tiles(rgb, params), params, 0.25)
+    assert sorted(CLASSES[c] for c in cls) == ["car", "heavy_equipment", "heavy_equipment"]  # eval == detect
+
+    handle = resolve_model_handle(config)
+    worker = FrameWorker(handle.loader, config.for_card(handle.card), None, handle.merges, handle.mapping)
+    fi = discover([tmp_path / "a.jpg"], [], "photo", None).frames[0]
+    out = worker.detect(fi, frame_id_of(fi.path))
+    assert sorted(out.detections.class_ids.tolist()) == [0, 1, 1]

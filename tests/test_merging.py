@@ -11,6 +11,7 @@ from borderwatch.detector import merging
 from borderwatch.detector.merging import (
     drop_covered_partials,
     greedy_merge,
+    merge_by_class,
     merge_detections,
     nms,
     overlapping_pairs,
@@ -166,3 +167,40 @@ def test_degenerate_boxes_do_not_divide_by_zero():
     with np.errstate(all="raise"):
         assert len(merge_detections(d, "ios", 0.5)) == 3
         assert len(nms(d, 0.5)) == 3
+
+
+SIDE_BY_SIDE = [[0, 0, 10, 10], [4, 0, 14, 10]]  # IoS 0.6, IoU 0.43: ios joins them, nms keeps both
+
+
+def test_merge_by_class_gives_each_class_its_own_method():
+    d = dets(SIDE_BY_SIDE + [[b[0], b[1] + 50, b[2], b[3] + 50] for b in SIDE_BY_SIDE], [0.9, 0.8, 0.7, 0.6], [4, 4, 0, 0])
+    out = merge_by_class(d, {4: "nms"}, "ios", 0.5)
+    assert sorted(out.class_ids.tolist()) == [0, 4, 4]  # two machines kept apart, the cars joined
+    assert out.boxes[out.class_ids == 0].tolist() == [[0, 50, 14, 60]]
+    assert out.scores.tolist() == sorted(out.scores.tolist(), reverse=True)  # score order, as one call gives
+    # merging across classes cannot follow two methods: class-agnostic uses the default for all
+    agnostic = merge_by_class(d, {4: "nms"}, "ios", 0.5, class_agnostic=True)
+    assert len(agnostic) == 2
+    _same(agnostic, merge_detections(d, "ios", 0.5, class_agnostic=True))
+
+
+def _same(a: Detections, b: Detections) -> None:
+    assert len(a) == len(b)
+    np.testing.assert_array_equal(a.boxes, b.boxes)
+    np.testing.assert_array_equal(a.scores, b.scores)
+    np.testing.assert_array_equal(a.class_ids, b.class_ids)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("method", ["nms", "ios"])
+def test_one_method_for_every_class_merges_as_the_plain_method(seed, method):
+    """Merging is per class, so merging each class's subset alone changes nothing: a per-class map
+    that gives every class the same method is the plain method, cut pieces and all."""
+    d = random_dets(seed, 300, extent=300, n_classes=4)
+    rng = np.random.default_rng(seed)
+    partial, tiles = rng.random(len(d)) < 0.3, rng.integers(0, 4, len(d))
+    other = "ios" if method == "nms" else "nms"
+    plain = merge_detections(d, method, 0.5, partial, tiles)
+    _same(merge_by_class(d, dict.fromkeys(range(4), method), other, 0.5, partial, tiles), plain)
+    _same(merge_by_class(d, {0: method}, method, 0.5, partial, tiles), plain)
+    assert len(plain) < len(d)  # the boxes did overlap

@@ -20,7 +20,7 @@ PROFIT_RE = re.compile(r"\b(?:earn\w*|profit\w*|pocket\w*|make|made|margin|gain\
 LOSS_RE = re.compile(r"\b(?:loss\w*|(?<!or )less|hit|below|shortfall)\b", re.IGNORECASE)
 RENT_RE = re.compile(r"\b(?:rent\w*|hire[sd]?|hiring|leas(?:e|es|ed|ing))\b", re.I)
 RENT_PERIODS = tuple((re.compile(rf"\s*(?:a|per|each|every)\s+{u}\b", re.I), u) for u in ("day", "week", "month", "year", "hour"))
-FARE_RE = re.compile(r"\b(?:fares?|ticket|per passenger|per trip)\b", re.IGNORECASE)
+FARE_RE = re.compile(r"\b(?:fares?|ticket|per passenger|per trip|per (?:person|head|seat)|a (?:head|seat))\b", re.IGNORECASE)
 LICENSE_RE = re.compile(r"\b(?:licen[cs]es?|permits?|waku|certificates?|registration)\b", re.IGNORECASE)
 BRIBE_RE = re.compile(r"\b(?:bribes?|customs office)\b", re.IGNORECASE)
 PRONOUN_SUBJECT_RE = re.compile(r"\b(?:it|they|these|those|them|ones|this)\b", re.IGNORECASE)
@@ -49,7 +49,7 @@ CONDITION_BEFORE_RE = re.compile(r"\b(?:if|unless|whether|in case)\b[^,;:]*$", r
 SPEECH_DATE_RE = re.compile(r"\b(?:told|tells|said|says|reported|wrote|added|explained|noted|claimed)\b(?:\s+[\w’'\-]+){0,3}?"
                             r"\s+(?:on|in|last)\s*$", re.I)
 # (a smuggler's "earn ... per truck" is a profit per vehicle, PROFIT_RE; a driver's pay is no vehicle price)
-WAGE_RE = re.compile(r"\b(?:(?:are|is|were|was|get|gets|got)\s+paid|wages?|salar(?:y|ies))\b(?:\s+\w+){0,3}\s*$", re.I)
+WAGE_RE = re.compile(r"\b(?:(?:are|is|were|was|get|gets|got)\s+paid|wages?|salar(?:y|ies)|earn(?:s|ed|ing)?|income)\b(?:\s+\w+){0,3}\s*$", re.I)
 NOT_BEFORE_RE = re.compile(r"\bnot\s+(?:even\s+)?$", re.I)
 PRICE_BOUND_RE = re.compile(r"(?:(?P<lower>in excess of|more than|over|at least|upwards of|above)|"
                             r"(?P<upper>up to|as much as|no more than|at most|under|less than|below))\s+$", re.I)
@@ -61,8 +61,10 @@ INFRA_SUBJECT_RE = re.compile(r"\b(?:bridges?|(?:border |vehicle |truck )?crossi
                               r"yards?)\b(?:(?!\b(?:trade|prices?|demand|relations|exports|imports|goods)\b)[^,;])*$", re.I)
 NOT_TRAFFIC_RE = re.compile(r"\b(?:trade|prices?|demand|relations|exports|imports|goods|business|tensions?|security|"
                             r"construction|work|controls?|crackdowns?)\b", re.I)
+# "HYESAN, May 14 — ...": a city in capitals opening the text, then the date and a dash
+DATELINE_HEAD_RE = re.compile(r"^\W*[A-Z][A-Z'’\- ]+(?:,\s*[A-Z][A-Za-z .]+)?,\s*$")
 DATELINE_TAIL_RE = re.compile(r"(?:,?\s+(?:19|20)\d\d)?\s*\([A-Za-z .]+\)\s*(?:--|—|–|-|:)")
-THAN_RE = re.compile(r"\b(?:than|compared (?:with|to))\s+(?:in\s+|during\s+)?$", re.I)
+THAN_RE = re.compile(r"\b(?:than|compared (?:with|to))\s+(?:(?:it|they|there|one) (?:did|was|were|had been)\s+)?(?:in\s+|during\s+|at\s+)?$", re.I)
 MORE_USERS_RE = re.compile(r"\bmore (?:and more )?(?:people|residents|households|families|traders|North Koreans|users|"
                            r"drivers|riders|buyers|owners) (?:are |were |have been )?(?:riding|using|buying|driving|owning|"
                            r"ride|use|buy|drive|own)\b", re.I)
@@ -75,7 +77,16 @@ HALTED_STATE_RE = re.compile(r"\b(?:completely|entirely|totally|fully)\b|^\W*sin
 SHARE_OF_RE = re.compile(r"\s+of\s+((?:[\w’'\-]+\s*){1,5})")
 _ABOUT = r"(?:about\s+|around\s+|roughly\s+|nearly\s+|almost\s+|some\s+|over\s+|more than\s+)?"
 # "decreased by 40 percent", and the headline form "down 40 percent (from a year earlier)"
+CAPACITY_BEFORE_RE = re.compile(r"\b(?:(?:large|big|wide|enough)\s+(?:enough\s+)?(?:to\s+(?:hold|accommodate|fit|take)|for)|"
+                                r"room\s+for|space\s+for|capacity\s+(?:of|for)|can\s+(?:hold|accommodate|handle|take)|"
+                                r"(?:able|designed|built)\s+to\s+(?:hold|accommodate|handle|take))\s+(?:up\s+to\s+|about\s+|around\s+|some\s+|nearly\s+|roughly\s+)?$",
+                                re.I)
+COPULA_END_RE = re.compile(r"\b(?:are|were|is|was|remain|remained)\s+$", re.I)
 CHANGE_BY_RE = re.compile(rf"(?:\bby\s+{_ABOUT}|\b(?:up|down)\s+{_ABOUT})$", re.I)
+# "30 percent more than last year", "20 percent fewer trucks than": a change against a comparison,
+# not a share of anything
+COMPARED_AFTER_RE = re.compile(r"\s+(?:(?P<up>more|higher|greater|dearer|costlier|pricier|up)|"
+                               r"(?P<down>fewer|less|lower|cheaper|smaller|down))\b(?=[^.;]*\bthan\b)", re.I)
 LOAD_EACH_RE = re.compile(r"(?:\s+[\w\-]+){0,3}?\s+(?:each|apiece|per (?:truck|vehicle|lorry|trip|load)|a (?:truck|trip))\b", re.I)
 LOAD_VERB_RE = re.compile(r"\b(?:load\w*|unload\w*|carr(?:y|ies|ied|ying)|haul\w*|transport\w*)\b", re.I)
 PRONOUN_ONE_RE = re.compile(r"\s+(?:could|can|would|should|may|might|must|will|has|had|who|that)\b", re.I)
@@ -84,7 +95,9 @@ PEOPLE_RE = re.compile(r"^\s*(?:people|persons|individuals|families|households|m
 CAPTION_MAX_WORDS = 20
 # "... of the vehicles (parked) are/were <class>": the share of one class among all vehicles
 CLASS_SHARE_RE = re.compile(
-    r"\b(?:of|among)\s+(?:the\s+|all\s+|these\s+)?(?:\w+\s+){0,2}?(?:vehicles|traffic)\b(?:\s+\w+){0,4}?\s+(?:are|were|was|is)\b",
+    r"\b(?:of|among)\s+(?:the\s+|all\s+|these\s+)?(?:\w+\s+){0,2}?(?:vehicles|traffic)\b(?:\s+\w+){0,4}?\s+(?:are|were|was|is)\b|"
+    # "the vehicles in the yard were mainly buses", "45 vehicles, mostly trucks": the share of one type
+    r"\b(?:vehicles|traffic)\b(?:\s+[\w\-]+){0,5}?(?:\s+(?:are|were|was|is)|,)\s+(?:mainly|mostly|predominantly|chiefly|primarily)\b",
     re.I,
 )
 ATTRIBUTE_RE = re.compile(r"^\s*(?:\w+\s+)?(?:used|new|second-hand|secondhand|old|chinese|smuggled|imported|foreign|"

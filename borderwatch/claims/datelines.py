@@ -61,8 +61,10 @@ def find_dateline(text: str) -> Dateline | None:
     """The dateline of an article: the first of its first lines that opens with "CITY, ... Mon. DD (Agency)"."""
     for line in text.splitlines()[:15]:
         m = _DATELINE_RE.match(line[:200])
-        # an agency in brackets makes it a dateline; "Saturday, July 26, 2025" is a page's date widget
-        if m and (m.group("agency1") or m.group("agency2")) and m.group("city").split()[-1].lower() not in WEEKDAYS:
+        # an agency in brackets, or a city in capitals and a dash ("HYESAN, May 14 —"), makes it a
+        # dateline; "Saturday, July 26, 2025" is a page's date widget
+        dashed = m is not None and m.group("city").isupper() and re.match(r"\s*(?:--|—|–)", line[m.end():200]) is not None
+        if m and (m.group("agency1") or m.group("agency2") or dashed) and m.group("city").split()[-1].lower() not in WEEKDAYS:
             try:
                 month = month_number(m.group("month"))
                 day = int(m.group("day"))

@@ -28,6 +28,7 @@ from borderwatch.claims.claim import Claim, SentenceInfo, dedupe
 from borderwatch.claims.cues import (
     BLANKET_IMAGERY_RE,
     COMPARED_FROM_RE,
+    DATELINE_HEAD_RE,
     DATELINE_TAIL_RE,
     HYPOTHETICAL_RE,
     IMAGERY_RE,
@@ -87,7 +88,8 @@ class ArticleExtractor(MeasureDetectors, StatementDetectors):
             self._check_time()
             mentions = find_mentions(s.text, s.start)
             # a dateline's date ("SEOUL, Oct. 14 (Yonhap) --") dates the report, not what the sentence says
-            dates = [(d, s.start + d.start) for d in find_dates(s.text) if not DATELINE_TAIL_RE.match(s.text, d.end)]
+            dates = [(d, s.start + d.start) for d in find_dates(s.text) if not DATELINE_TAIL_RE.match(s.text, d.end)
+                     and not (DATELINE_HEAD_RE.match(s.text[:d.start]) and re.match(r"\s*(?:--|—|–)\s", s.text[d.end:]))]
             linked = any(m.kind == "specific" or m.kind == "generic" for m in mentions) and bool(
                 V.ACTIVITY_LINK_RE.search(s.text))
             self.info.append(SentenceInfo(s, mentions, dates, bool(IMAGERY_RE.search(s.text)), linked))
@@ -265,6 +267,12 @@ class ArticleExtractor(MeasureDetectors, StatementDetectors):
         told = [d for d, a in inf.dates if SPEECH_DATE_RE.search(self.text[max(s.start, a - 40):a])]
         if len(told) < len(own):
             own = [d for d in own if d not in told]
+        if focus is not None and clause.text.find(focus) >= 0:
+            # "now cost 3,000 yuan, up from 2,500 yuan last year": the date after "up from" dates the
+            # earlier level, not the one this claim is about
+            f_end = clause.start + clause.text.find(focus) + len(focus)
+            own = [d for d, a in inf.dates if clause.start <= a < clause.end and d in own
+                   and not (a >= f_end and COMPARED_FROM_RE.search(self.text[f_end:a]))]
         if not own and not V.PRESENT_RE.search(text) and not V.VAGUE_PAST_RE.search(text):
             own = [d for d, a in inf.dates if _opens_sentence(self.text, s.start, a)]
         for expr in own:
@@ -352,9 +360,16 @@ class ArticleExtractor(MeasureDetectors, StatementDetectors):
             for clause in s.clauses:
                 found: list[Claim] = [*self._prices(clause, inf, index), *self._proportions(clause, inf, index),
                                       *self._percent_changes(clause, inf, index)]
-                if not found or all(c.unit == "fraction_change" for c in found):
-                    # "exported 1,500 vehicles in 2017, down 40 percent": a count beside its change
+                shares = [c for c in found if c.kind == "proportion"]
+                if not found or all(c.unit == "fraction_change" for c in found) or (
+                        len(shares) == len(found) and not V.DESIRE_RE.search(clause.text)):
+                    # "exported 1,500 vehicles in 2017, down 40 percent": a count beside its change;
+                    # "around 300 taxis operate in the city, most of them sedans": beside its share (not
+                    # "every household wanted at least one bike, and now 70% have one": a wish)
                     found = found + self._counted(clause, inf, index)
+                elif any(c.kind == "price" for c in found) and PRICE_MOVED_TO_RE.search(clause.text):
+                    # "the price of a used Land Cruiser has fallen to about $12,000": the price and its move
+                    found = found + [c for c in self._trends(clause, inf, index) if c.kind == "trend"]
                 if not found:
                     found = self._absence(clause, inf, index) + self._trends(clause, inf, index)
                 if not found:
@@ -374,6 +389,12 @@ class ArticleExtractor(MeasureDetectors, StatementDetectors):
         return dedupe(self.claims)
 
 
+
+
+# a price moved to its new level: "has fallen to", "rose from ... to", "climbed to"
+PRICE_MOVED_TO_RE = re.compile(r"\b(?:ris(?:en|e|es|ing)|rose|f(?:a|e)ll(?:en|s|ing)?|dropp(?:ed|ing)|climb(?:ed|s|ing)|"
+                               r"jump(?:ed|s)|soar(?:ed|s)|doubl(?:ed|es)|plung(?:ed|es)|increas(?:ed|es)|decreas(?:ed|es))"
+                               r"\s+(?:\w+\s+){0,5}?to\b", re.I)
 
 
 def extract_claims(article: Article, gazetteer=None, time_budget: float = TIME_BUDGET_S) -> list[Claim]:

@@ -11,7 +11,10 @@ from borderwatch.claims.claim import Claim, SentenceInfo
 from borderwatch.claims.cues import (
     ATTRIBUTE_RE,
     BRIBE_RE,
+    CAPACITY_BEFORE_RE,
     CHANGE_BY_RE,
+    COMPARED_AFTER_RE,
+    COPULA_END_RE,
     CLASS_SHARE_RE,
     COPULA_BEFORE_RE,
     CURRENCY_UNIT,
@@ -56,12 +59,15 @@ class MeasureDetectors:
             a_start, a_end = clause.start + a.start, clause.start + a.end
             if GOODS_PRICE_RE.search(clause.text[max(0, a.start - 40):a.start]) or GOODS_AFTER_RE.match(clause.text, a.end):
                 continue  # "a kilogram of rice selling for KPW 5,000": the price of something else
-            if WAGE_RE.search(clause.text[max(0, a.start - 40):a.start]):
-                continue  # "truck drivers are paid 500 yuan per trip": a wage, not what a vehicle costs
             focus = clause.text[(amounts[n - 1].end if n else 0):a.end]
             after = clause.text[a.end:a.end + 40]
             after = re.sub(r"^\s*(?:\([^)]*\)|\[[^\]]*\])", "", after)
             per = re.match(r"^\s*(?:per|each|a|for each|for every|every)\s+(\S+(?:\s+\S+)?)", after, re.I)
+            per_vehicle = per is not None and any(m.kind == "specific" for m in find_mentions(per.group(1)))
+            if WAGE_RE.search(clause.text[max(0, a.start - 40):a.start]) and not per_vehicle:
+                # "truck drivers are paid 500 yuan per trip": a wage, not what a vehicle costs; but
+                # "smugglers earn 2,000 yuan per truck" is what each vehicle brings in
+                continue
             classes: list[str] = []
             inferred = False
             if per:
@@ -124,16 +130,22 @@ class MeasureDetectors:
         out = []
         for sh in find_percentages(clause.text):
             head = clause.text[max(0, sh.start - 60):sh.start]
-            if not CHANGE_BY_RE.search(head):
+            compared = COMPARED_AFTER_RE.match(clause.text, sh.end)
+            if not CHANGE_BY_RE.search(head) and not compared:
                 continue
             headline = re.search(r"\b(up|down)\s+\S*\s*$", head, re.I)
-            if headline:
+            if compared:
+                direction = "increase" if compared.group("up") else "decrease"
+            elif headline:
                 direction = "increase" if headline.group(1).lower() == "up" else "decrease"
             else:
                 direction = next((d for d in ("decrease", "increase") if V.DIRECTION_RES[d].search(head)), None)
             if direction is None:
                 continue
             mentions = [m for m in inf.mentions if clause.start <= m.start < clause.start + sh.start]
+            if compared and not mentions:
+                # "20 percent more trucks crossed than ...": the vehicle word follows the comparative
+                mentions = [m for m in inf.mentions if clause.start + compared.end() <= m.start <= clause.start + compared.end() + 30]
             if not mentions:
                 # ", down 40 percent from a year earlier": the clause before names what changed
                 mentions = [m for m in inf.mentions if inf.sentence.start <= m.start < clause.start]
@@ -147,13 +159,17 @@ class MeasureDetectors:
     def _proportions(self, clause: Clause, inf: SentenceInfo, index: int) -> list[Claim]:
         shares = [(s.value, s.low, s.high, "percentage") for s in find_percentages(clause.text)
                   if not self._share_of_other(clause, s.end)
-                  and not CHANGE_BY_RE.search(clause.text[max(0, s.start - 60):s.start])]
+                  and not CHANGE_BY_RE.search(clause.text[max(0, s.start - 60):s.start])
+                  and not COMPARED_AFTER_RE.match(clause.text, s.end)]
         if not shares:
             for rx, value, low, high in V.QUANTIFIER_RES:
                 for m in rx.finditer(clause.text):
                     at = clause.start + m.end()
                     opens = not clause.text[:m.start()].strip(" \"“'‘")
                     near = any(0 <= x.start - at <= 30 for x in inf.mentions if x.kind != "activity")
+                    # "the trucks crossing the bridge are mainly Chinese": a share of the subject
+                    near = near or (COPULA_END_RE.search(clause.text[:m.start()]) is not None and any(
+                        clause.start <= x.start < clause.start + m.start() and x.kind == "specific" for x in inf.mentions))
                     if opens or near:
                         shares.append((value, low, high, m.group(0).strip().lower()))
                         break
@@ -205,6 +221,8 @@ class MeasureDetectors:
                 continue
             if NOT_BEFORE_RE.search(text[max(0, q.start - 12):q.start]):
                 continue  # "not a single lorry", "not one truck": absence, not a count
+            if CAPACITY_BEFORE_RE.search(text[max(0, q.start - 40):q.start]):
+                continue  # "a parking area large enough for about 100 vehicles": room for them, not vehicles seen
             if q.text.lower() == "one" and PRONOUN_ONE_RE.match(text, q.end):
                 continue  # "one could buy ...": the pronoun, not a number
             if re.match(r"^\s*(?:times|years?|days?|months?|weeks?|hours?|km|kilometers|inch|cc|%|percent)\b", text[q.end:], re.I):

@@ -62,7 +62,8 @@ _HEDGE = "|".join(f"(?P<{k}>{v})" for k, v in HEDGE_BEFORE.items())
 _QUANTITY_RE = re.compile(
     rf"(?P<pre>\b(?:{_HEDGE})\s+)?(?P<between>\b(?:between|from|anywhere from|anywhere between)\s+)?"
     rf"(?P<a>\b{VAGUE_RE_PART}\b|\b{NUMBER})"
-    rf"(?:\s*(?P<sep>to|-|–|—|and|or)\s*(?:(?:at least|about|around|up to|nearly)\s+)?"
+    # a spaced em dash is an aside ("HYESAN, May 14 — About 30 trucks"), an unspaced one a range
+    rf"(?:(?:\s*(?P<sep>to|-|–|and|or)\s*|(?P<dash>—))(?:(?:at least|about|around|up to|nearly)\s+)?"
     rf"(?P<b>\b{VAGUE_RE_PART}\b|{NUMBER}(?!\s*(?:years?|days?|months?|weeks?|times)\b)))?"
     rf"(?P<post>\s+or so\b|\s+or more\b|\s+or less\b|\s+or fewer\b|\s*\+|\s+plus\b)?",
     re.IGNORECASE,

@@ -48,7 +48,7 @@ NEGATED_PREDICATE_RE = re.compile(
 PREDICATE_REACH = 60  # characters after the mention: its own verb, not one in a later clause
 RARE_PREDICATE_RE = re.compile(
     r"^[^.;]*?\b(?:rarely|seldom|hardly\s+ever|hardly|scarcely|barely|almost\s+never|infrequently|"
-    r"a\s+rare\s+sight|(?:are|is|were|was|remain(?:s|ed)?)\s+(?:still\s+)?(?:rare|uncommon|scarce))\b",
+    r"a\s+rare\s+sight|(?<!once )(?:still\s+)?a\s+rarity|(?:are|is|were|was|remain(?:s|ed)?)\s+(?:still\s+)?(?:rare|uncommon|scarce))\b",
     re.IGNORECASE,
 )
 THERE_NO_RE = re.compile(r"\bthere\s+(?:were|was|are|is|have\s+been|has\s+been)\s+(?:no|not\s+(?:a\s+single|any|one))\s+"
@@ -58,7 +58,7 @@ THERE_NO_RE = re.compile(r"\bthere\s+(?:were|was|are|is|have\s+been|has\s+been)\
 # Any word that can deny or make rare: a clause without one affirms all its mentions (a fast path
 # that keeps polarity linear in the clause, not in clause x mentions).
 DENIAL_WORD_RE = re.compile(r"\b(?:no|not|none|zero|without|nor|never|nowhere|cannot|hardly|scarcely|barely|rarely|seldom|"
-                            r"infrequently|rare|uncommon|scarce|few|virtually|almost)\b|n['’]t\b", re.IGNORECASE)
+                            r"infrequently|rare|rarity|uncommon|scarce|few|virtually|almost)\b|n['’]t\b", re.IGNORECASE)
 
 
 def may_deny(clause: str) -> bool:

@@ -37,6 +37,18 @@ TYPE_COMPARISON_RE = re.compile(r"\s+than\s+(?!before|ever|last|in\b|a year|prev
 HYPOTHETICAL_RE = re.compile(r"\b(?:would|should|could|might|ought to)\b", re.IGNORECASE)
 
 
+# "and their numbers keep growing": the vehicles of the sentence's other clause
+THEIR_NUMBERS_RE = re.compile(r"\btheir\s+(?:numbers?|count|ranks|use|popularity|sales)\b", re.I)
+# "no vehicles", "not a single vehicle", "without any vehicles": a determiner that denies every kind
+NO_GENERIC_RE = re.compile(r"\b(?:no|not a single|not one|not any|without(?: any)?)\s+(?:[\w\-]+\s+)?$", re.I)
+
+
+def _plural_participle(mention: Mention, cue: str) -> bool:
+    """"trucks carrying seafood": a plural vehicle word before an -ing cue is its subject, while a
+    singular one makes a compound noun ("car smuggling", "truck driving")."""
+    return cue.lower().endswith("ing") and mention.text.lower().endswith("s") and not mention.text.lower().endswith("ss")
+
+
 class StatementDetectors:
     """Trends, absence, presence and other observations of one clause."""
 
@@ -82,7 +94,10 @@ class StatementDetectors:
             before = [m for m in clause_mentions if prev_end <= m.end - clause.start <= ts and ts - (m.end - clause.start) <= SUBJECT_REACH
                       and not PERSON_NOUN_RE.match(self.text, m.end)]
             if before and "," in self.text[before[-1].end:clause.start + ts] and not COMPARED_FROM_RE.match(text, ts):
-                before = []  # "what few cars came by, are now looking busier": the cars are not the subject
+                # "what few cars came by, are now looking busier": the cars are not the subject; but in
+                # "e-bikes are cheap, and their numbers are growing" the possessive points back to them
+                referred = THEIR_NUMBERS_RE.search(text, max(0, ts - 40), ts)
+                before = before[-1:] if referred and before[-1].kind == "specific" else []
             if not before:
                 # "The trucks, which carry flour, coal and steel, have been crossing in larger numbers":
                 # a relative clause between the subject and its verb
@@ -101,7 +116,7 @@ class StatementDetectors:
                         and abs((m.start - clause.start) - ts) <= 120]
                 classes = classes_of(self._coordinated(chosen[0], near)) or classes
             near_pronoun = any(abs(p.start() - ts) <= PRONOUN_REACH or abs(p.start() - te) <= PRONOUN_REACH
-                               for p in PRONOUN_SUBJECT_RE.finditer(text))
+                               for rx in (PRONOUN_SUBJECT_RE, THEIR_NUMBERS_RE) for p in rx.finditer(text))
             if not classes and not clause_mentions and near_pronoun:
                 others = [m for m in inf.mentions if not (clause.start <= m.start < clause.end)]
                 if others:
@@ -141,7 +156,10 @@ class StatementDetectors:
         # "No excavators were seen", "not a single lorry", "trucks were nowhere to be seen"
         denied = [x for x in mentions if self._polarity(clause, x) == NEGATED]
         if denied:
-            classes = classes_of(denied) or self._class_of(denied, index)[0]
+            classes = classes_of(denied)
+            if not classes and not NO_GENERIC_RE.search(self.text[max(clause.start, denied[0].start - 25):denied[0].start]):
+                classes = self._class_of(denied, index)[0]  # "none of these vehicles": the ones named before
+            # "No vehicles were visible": none of any kind, not only the kinds an earlier sentence named
             return [self._new(clause, inf, "absence", c, 0.65) for c in (classes or [V.ANY])]
         m = V.ABSENCE_RE.search(clause.text)
         if not m or re.match(r"-", clause.text[m.end():]):
@@ -195,7 +213,8 @@ class StatementDetectors:
         right before the cue makes a compound noun ("car smuggling"), not a statement."""
         for m in V.PRESENCE_RE.finditer(clause.text):
             cs, ce = clause.start + m.start(), clause.start + m.end()
-            if V.NOUN_LIKE_CUES_RE.match(m.group(0)) and any(0 <= cs - x.end <= 1 for x in mentions):
+            if V.NOUN_LIKE_CUES_RE.match(m.group(0)) and any(0 <= cs - x.end <= 1 and not _plural_participle(x, m.group(0))
+                                                               for x in mentions):
                 continue
             if V.CUE_BLOCKERS_RE.search(clause.text[:m.start()]) and not V.CUE_NOUN_PHRASES_RE.match(m.group(0)):
                 continue

@@ -47,6 +47,8 @@ _EXTRA_VEHICLE_WORDS: dict[str, str] = {
     "microbus": "bus", "passenger bus": "bus", "city bus": "bus", "school bus": "bus",
     "fire engine": "truck", "fire truck": "truck", "cement mixer": "truck", "concrete mixer": "truck",
     "mixer truck": "truck", "fuel truck": "truck", "tank truck": "truck", "garbage truck": "truck",
+    "motorbike taxi": "two_wheeler", "motorcycle taxi": "two_wheeler", "bike taxi": "two_wheeler",
+    "moto-taxi": "two_wheeler", "motor-taxi": "two_wheeler",
     "military truck": "truck", "army truck": "truck", "cargo vehicle": "truck", "freight vehicle": "truck",
     "goods vehicle": "truck", "heavy goods vehicle": "truck", "articulated lorry": "truck",
 }
@@ -69,9 +71,12 @@ BRANDS: dict[str, str] = {
     "benz": "car", "bmw": "car", "lexus": "car", "nissan": "car", "honda": "car", "mitsubishi": "car",
     "land cruiser": "car", "pajero": "car", "santa fe": "car", "hwiparam": "car", "ppeokkugi": "car",
     "pyeonghwa": "car", "pyonghwa": "car", "jetta": "car", "santana": "car", "buick": "car",
+    "lada": "car", "uaz": "car", "moskvich": "car", "chevrolet": "car", "ford": "car",
+    "subaru": "car", "mazda": "car", "suzuki": "car", "peugeot": "car", "hongqi": "car", "wuling": "car",
     "foton": "truck", "ollin": "truck", "dfac": "truck", "dongfeng": "truck", "jinbei": "truck",
     "faw": "truck", "jiefang": "truck", "sinotruk": "truck", "howo": "truck", "shacman": "truck",
     "kamaz": "truck", "zil": "truck", "sungri": "truck", "isuzu": "truck", "jac": "truck",
+    "maz": "truck", "gaz": "truck", "hino": "truck", "taebaeksan": "truck",
     "yutong": "bus", "king long": "bus", "golden dragon": "bus", "higer": "bus", "zhongtong": "bus",
     "phoenix": "two_wheeler", "flying pigeon": "two_wheeler", "yadea": "two_wheeler",
     "aima": "two_wheeler", "tailg": "two_wheeler", "forever": "two_wheeler",
@@ -79,7 +84,8 @@ BRANDS: dict[str, str] = {
     "xcmg": "heavy_equipment", "liugong": "heavy_equipment", "doosan": "heavy_equipment",
 }
 # Brand words that are also ordinary words: a brand only when capitalised in the text.
-CAPITALISED_BRANDS = {"phoenix", "forever", "caterpillar", "great wall", "santa fe", "jetta"}
+CAPITALISED_BRANDS = {"phoenix", "forever", "caterpillar", "great wall", "santa fe", "jetta", "ford",
+                      "gaz", "maz"}
 
 # Words that mean "vehicles" without saying which; their class comes from the nearest specific
 # mention in context (one class -> that class, several -> any_vehicle).
@@ -88,7 +94,10 @@ GENERIC_WORDS: tuple[str, ...] = (
     "mode of transport", "means of transport", "means of transportation", "auto",
 )
 # Words for all vehicles together, never one class.
-MIXED_WORDS: tuple[str, ...] = ("traffic",)
+MIXED_WORDS: tuple[str, ...] = (
+    # longest first: the alternation tries them in order
+    "vehicular activity", "vehicle activity", "vehicular traffic", "vehicular movements?", "vehicle movements?", "traffic",
+)
 # Words that stand for vehicles only through what they refer back to ("smuggling" after "car
 # smuggling"); never a mention on their own.
 ACTIVITY_WORDS: tuple[str, ...] = (
@@ -197,7 +206,7 @@ DIRECTION_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bmushroom(?:ed|ing)\b", r"\bproliferat(?:e|ed|ing)\b", r"\bmore and more\b",
         r"\bheavier\b", r"\bbusier\b", r"\b(?:kept|keeps|keep) (?:going up|rising|growing)\b",
         r"\bgoing up\b", r"\bon the rise\b", r"\bspringing up\b", r"\bsprung up\b", r"\bpicked up\b",
-        r"\bbecom(?:e|es|ing) (?:increasingly |more |ever more )?(?:common|popular|widespread|prevalent)\b",
+        r"\bbec(?:ome|omes|ame|oming) (?:increasingly |more |ever more |so |very |hugely |extremely |wildly |quite )?(?:common|popular|widespread|prevalent)\b",
         r"\bbec(?:ome|omes|ame|oming) (?:a |an )?(?:increasingly |more |ever more )?(?:common|frequent|familiar|regular) sight\b", r"\bfilling (?:up )?with\b", r"\bflooding\b",
         r"\b(?:a |an )?(?:hike|uptick|upturn|upswing|rebound|boom|spike|explosion)\b(?: in| of)?",
         r"\bclimb(?:ed|s|ing)?\b", r"\bdoubl(?:ed|ing)\b", r"\btripl(?:ed|ing)\b", r"\bswell(?:ed|ing)?\b",
@@ -214,7 +223,7 @@ MORE_RE = re.compile(r"\bmore\b", re.IGNORECASE)
 # A verb that someone saw, counted or handled the vehicles: the sentence asserts they were there.
 PRESENCE_RE = re.compile(
     r"\b(?:seen|see|saw|visible|spotted|observed|identified|sighted|show(?:s|n|ed|ing)?|"
-    r"photographed|captured|filmed|appear(?:s|ed)? (?:in|on)|lined up|line up|lining|parked|parking|"
+    r"photographed|captured|filmed|appear(?:s|ed)? (?:in|on)|lined up|line up|lining|parked|parking(?! (?:area|lot|lots|space|spaces|garage|fees?|ban))|"
     r"queued|queuing|queueing|waiting|driving|drove|riding|rid(?:e|es)|rode|carrying|carried|loaded|"
     r"arriv(?:e|ed|es|ing)|flowing|flow(?:ed|s)? into|entering|entered|coming in|came in|"
     r"come in|crossing|crossed|smuggl(?:e|ed|es|ing)|import(?:ed|ing|s)?|bring(?:ing|s)? (?:in|into)|"
@@ -227,14 +236,17 @@ PRESENCE_RE = re.compile(
     r"haul(?:s|ed|ing)?|ply(?:ing)?|plies|introduced (?:in|into|to)|shipp(?:ed|ing)|travel(?:l)?(?:s|ed|ing)|"
     r"head(?:s|ed|ing) (?:to|for|into)|pass(?:es|ed|ing) (?:through|over|across)|sit(?:s|ting)? (?:in|at|on|idle)|"
     r"sat (?:in|at|on|idle)|stood (?:in|at|on)|stand(?:s|ing)? (?:in|at|on)|"
-    r"left (?:\w+ ){0,3}in (?:their|the|a)|stored|clogg(?:ed|ing)|jamm(?:ed|ing)|crowd(?:s|ed|ing)|"
-    r"awaited|awaiting|wait(?:s|ed)? (?:for|to)|can be found|could be found|find(?:ing)? new life|found (?:in|at|on)|"
+    r"left (?:\w+ ){0,3}in (?:their|the|a)|stored|clogg(?:ed|ing)|jamm(?:ed|ing)|crowd(?:s|ed|ing)?|ferr(?:y|ies|ied|ying)|"
+    r"awaited|awaiting|wait(?:s|ed)? (?:for|to|on|at|in|near|along|outside)|queue(?:s|d)? (?:on|at|in|near|along|outside)|can be found|could be found|find(?:ing)? new life|found (?:in|at|on)|"
     # conventions: "countless", "plenty", "packed" say vehicles were there (presence only)
     r"countless|plenty of|packed (?:\S+ ){0,2}with|filled with|full of|crammed with|lined with|dotted with|"
     # collective nouns: "a fleet of old buses", "a convoy of trucks", "long lines of lorries"
     r"(?:fleet|convoy|caravan|queue|row|column|stream|procession|line)s? of|"
     r"bumper[\s\-]to[\s\-]bumper|(?:a |an )?(?:common|familiar|frequent|regular) sight|"
-    r"prevail(?:s|ed|ing)?|thriv(?:e|es|ed|ing)|operat(?:e|es|ed|ing) (?:in|on|at|near|between|across))\b",
+    r"prevail(?:s|ed|ing)?|thriv(?:e|es|ed|ing)|operat(?:e|es|ed|ing) (?:in|on|at|near|between|across)|"
+    # machines at work are there: "bulldozers were clearing the riverbank", "cranes working on the bridge"
+    r"working|at work|digging|dredging|clearing|plough(?:ing|ed)|plow(?:ing|ed)|excavating|level(?:l)?ing|"
+    r"lifting|hoisting|grading|scooping|unloading|loading|demolishing|tearing down|busy (?:at|on|in|with|near))\b",
     re.IGNORECASE,
 )
 # Adjectives allowed between "more" and a vehicle word in "more Chinese cars than before".
@@ -285,7 +297,9 @@ OTHER_CUES: dict[str, str] = {
     # "more convenient"), which describe the product, not vehicles observed anywhere
     "comparison": r"sell(?:s|ing)? (?:more |less )?(?:slowly|poorly|quickly|well)|dominat(?:e|es|ed|ing) (?:the )?market",
     "use": r"formerly (?:served|used|ran|belonged)|(?:have|has|had)(?: only)? been used for|replaced (?:their|the|its)|"
-           r"confiscat(?:ed|ing|ion)|(?:has|have|had) ordered|(?:are|were|is|was) (?:purchasing|buying)",
+           r"confiscat(?:ed|ing|ion)|(?:has|have|had) ordered|(?:are|were|is|was) (?:purchasing|buying)|"
+           # who holds them: "private cars registered to state companies", "taxis operated by enterprises"
+           r"(?:are|were|is|was) (?:\w+ly )?(?:registered|owned|operated|run) (?:to|by|under)",
     "shortage": r"shortage of|scarcity of|lack of (?:vehicles|cars|trucks|buses)",
 }
 OTHER_RE = re.compile("|".join(f"(?P<{k}>\\b(?:{v})\\b)" for k, v in OTHER_CUES.items()), re.IGNORECASE)
@@ -362,6 +376,8 @@ QUANTIFIER_SHARES: tuple[tuple[str, float | None, float | None, float | None], .
     (r"\b(?:the )?(?:vast )?majority of\b", None, 0.5, 1.0),
     (r"\bmost (?:of (?:the|them|these)\b|\w+ (?:vehicles|cars|trucks|buses|bikes|motorcycles|lorries|taxis)\b|"
      r"(?:vehicles|cars|trucks|buses|bikes|motorcycles|lorries|taxis)\b)", None, 0.5, 1.0),
+    # additions: "mainly" -> 0.5-1.0 like "most"; its synonyms with it
+    (r"\b(?:mainly|mostly|predominantly|chiefly|primarily)\b", None, 0.5, 1.0),
     (r"\b(?:about |around |roughly )?half of\b", 0.5, None, None),
     (r"\b(?:a|one) third of\b", 1 / 3, None, None),
     (r"\b(?:a|one) quarter of\b", 0.25, None, None),

@@ -80,6 +80,23 @@ class Inference(BaseModel):
     merge: Literal["nms", "ios"] | None = Field(
         None, description="how boxes from overlapping tiles (and within one) are merged: nms keeps the best of "
         "overlapping boxes; ios joins them into their union (default ios)")
+    merge_per_class: dict[str, Literal["nms", "ios"]] = Field(
+        default_factory=dict,
+        description="taxonomy class -> its own merge method (the others use merge); a user's --merge is one method "
+        "for every class, and class_agnostic merging uses merge for all (borderwatch.detector.thresholds.ClassMerge)",
+    )
+
+    @field_validator("merge_per_class", mode="before")
+    @classmethod
+    def _known_merge_classes(cls, value):
+        from borderwatch.taxonomy import CLASSES
+
+        for name, method in (value or {}).items() if isinstance(value, dict) else ():
+            if name not in CLASSES:
+                raise ValueError(f"{name!r} is not a taxonomy class ({', '.join(CLASSES)})")
+            if method not in ("nms", "ios"):
+                raise ValueError(f"merge method of {name} must be nms or ios, got {method!r}")
+        return value
 
     @field_validator("conf_per_class")
     @classmethod

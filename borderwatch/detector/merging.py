@@ -22,7 +22,7 @@ the smallest rotated box that holds it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -282,3 +282,31 @@ def merge_detections(
         return dets.take(nms(dets, threshold, class_agnostic))
     merged, _ = greedy_merge(dets, threshold, class_agnostic)
     return merged
+
+
+def merge_by_class(
+    dets: Detections,
+    methods: Mapping[int, MergeMethod],
+    default: MergeMethod = "ios",
+    threshold: float = 0.5,
+    partial: np.ndarray | None = None,
+    tile_ids: np.ndarray | None = None,
+    class_agnostic: bool = False,
+) -> Detections:
+    """``merge_detections`` with a method per class id (``methods``; the others ``default``).
+
+    Merging never joins boxes of different classes, so running ``merge_detections`` on each class's
+    subset gives what one call would, class by class; the rows come back in score order, as one call
+    returns them. Class-agnostic merging compares boxes across classes, which cannot follow two methods:
+    it uses ``default`` for all.
+    """
+    if class_agnostic or not methods or len(dets) == 0:
+        return merge_detections(dets, default, threshold, partial, tile_ids, class_agnostic)
+    parts = []
+    for c in np.unique(dets.class_ids):
+        rows = np.flatnonzero(dets.class_ids == c)
+        sub_partial = None if partial is None else partial[rows]
+        sub_tiles = None if tile_ids is None else tile_ids[rows]
+        parts.append(merge_detections(dets.take(rows), methods.get(int(c), default), threshold, sub_partial, sub_tiles))
+    merged = Detections.concat(parts)
+    return merged.take(_score_order(merged.scores))

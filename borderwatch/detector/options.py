@@ -58,10 +58,14 @@ class SliceParams(BaseModel):
     )
     iou: float = Field(0.5, gt=0.0, le=1.0, description="IoU of the model's own NMS inside a tile")
     merge: MergeMethod | None = Field(
-        None, description="nms (IoU) or ios (greedy merge by intersection over smaller) (default: the model card's, else ios)"
+        None, description="nms (IoU) or ios (greedy merge by intersection over smaller), for every class (default: the "
+        "model card's, per class where it gives them, else ios)"
     )
     merge_threshold: float = Field(0.5, gt=0.0, le=1.0, description="IoU (nms) or IoS (ios) at which boxes merge")
-    class_agnostic: bool = Field(False, description="merge boxes of different classes too")
+    class_agnostic: bool = Field(
+        False, description="merge boxes of different classes too (with one method for all: the card's per-class "
+        "methods are not used)"
+    )
     max_det_per_tile: int = Field(300, ge=1, description="at most this many boxes per tile")
     min_valid_fraction: float = Field(0.05, ge=0.0, le=1.0, description="skip tiles with less valid data")
     edge_margin: float = Field(2.0, ge=0.0, description="a box this close to an interior tile edge is a cut piece")

@@ -15,13 +15,13 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from borderwatch.detector.merging import merge_detections
-from borderwatch.detector.options import SliceParams
+from borderwatch.detector.merging import merge_by_class
+from borderwatch.detector.options import MergeMethod, SliceParams
 from borderwatch.detector.types import Detections, Predictor, TileData, TileSource
 from borderwatch.tiling import Window, count_windows, iter_windows
 
@@ -251,15 +251,23 @@ def collect_tiles(
     return TileBoxes(Detections.concat(parts), np.concatenate(partial_parts), np.concatenate(tile_parts))
 
 
-def merge_tiles(tiles: TileBoxes, params: SliceParams | None = None, stats: SliceStats | None = None) -> Detections:
-    """One box per vehicle from a frame's tile boxes (``merging.merge_detections`` with ``params``)."""
+def merge_tiles(
+    tiles: TileBoxes,
+    params: SliceParams | None = None,
+    stats: SliceStats | None = None,
+    class_methods: Mapping[int, MergeMethod] | None = None,
+) -> Detections:
+    """One box per vehicle from a frame's tile boxes (``merging.merge_by_class`` with ``params``):
+    ``params.merge`` for every class but those in ``class_methods`` (class id -> method,
+    ``thresholds.ClassMerge.by_id``)."""
     params = (params or SliceParams()).resolved()
     t0 = time.perf_counter()
     if len(tiles.dets) == 0:
         merged = Detections.empty()
     else:
-        merged = merge_detections(
+        merged = merge_by_class(
             tiles.dets,
+            class_methods or {},
             params.merge,
             params.merge_threshold,
             partial=tiles.partial,
@@ -279,10 +287,13 @@ def detect_source(
     progress: Progress | None = None,
     stats: SliceStats | None = None,
     prefetch: int = 2,
+    class_methods: Mapping[int, MergeMethod] | None = None,
 ) -> Detections:
     """Detect objects in a whole frame, tile by tile; boxes in frame pixels, ``class_ids`` per ``predictor.names``.
 
-    ``prefetch`` batches are read ahead in a thread (0 reads in the calling thread).
+    ``prefetch`` batches are read ahead in a thread (0 reads in the calling thread); ``class_methods``
+    are per-class merge methods (``merge_tiles``).
     """
     stats = stats if stats is not None else SliceStats()
-    return merge_tiles(collect_tiles(source, predictor, params, progress, stats, prefetch), params, stats)
+    tiles = collect_tiles(source, predictor, params, progress, stats, prefetch)
+    return merge_tiles(tiles, params, stats, class_methods)

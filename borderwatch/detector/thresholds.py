@@ -8,6 +8,12 @@ class's threshold. Per class that is exactly what a run at that class's threshol
 class, and merging never joins boxes of different classes unless ``class_agnostic``), so the card's
 precision-recall table at that threshold describes it. A user's ``--conf`` means one threshold for
 every class: the card's per-class map is then not used.
+
+Merge methods follow the same rule (``inference.merge_per_class``, ``ClassMerge``): machines parked side
+by side merge better by NMS, which keeps them apart, while cars keep IoS, which joins a car cut by tiles.
+``merging.merge_by_class`` runs each class's subset with its method, which per class is exactly a run
+with that method. A user's ``--merge`` is one method for every class; so is class-agnostic merging
+(``merge`` for all), which compares boxes across classes.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from borderwatch.detector.options import MergeMethod
 from borderwatch.detector.types import Detections, Predictor
 from borderwatch.taxonomy import ClassMapping, fold
 
@@ -61,6 +68,53 @@ def class_thresholds(user_conf: float | None, inference=None, fallback: float = 
     conf = getattr(inference, "conf", None)
     per = dict(getattr(inference, "conf_per_class", None) or {})
     return ClassThresholds(float(conf if conf is not None else fallback), {k: float(v) for k, v in per.items()})
+
+
+@dataclass(frozen=True)
+class ClassMerge:
+    """``default`` merge method for every class but those in ``per_class`` (taxonomy class -> its method)."""
+
+    default: MergeMethod = "ios"
+    per_class: Mapping[str, MergeMethod] = field(default_factory=dict)
+
+    def of(self, vehicle_class: str | None) -> MergeMethod:
+        return self.per_class.get(vehicle_class, self.default) if vehicle_class else self.default
+
+    @property
+    def exceptions(self) -> dict[str, MergeMethod]:
+        """The classes merged by a method other than ``default``, as run.json records them (empty: one method)."""
+        return {k: v for k, v in sorted(self.per_class.items()) if v != self.default}
+
+    @property
+    def uniform(self) -> bool:
+        return not self.exceptions
+
+    def hash_part(self) -> str | None:
+        """The resume key's share: None for one method (the run's ``merge`` says it all)."""
+        return None if self.uniform else "class_merge=" + json.dumps(self.exceptions, sort_keys=True)
+
+    def by_id(self, names: Mapping[int, str], mapping: ClassMapping) -> dict[int, MergeMethod]:
+        """Source class id -> its method, for the ids whose taxonomy class has one of its own
+        (``merging.merge_by_class``'s ``methods``)."""
+        own = self.exceptions
+        out: dict[int, MergeMethod] = {}
+        for k, name in names.items():
+            method = own.get(mapping.table.get(fold(name)))
+            if method is not None:
+                out[int(k)] = method
+        return out
+
+
+def class_merge(user_merge: MergeMethod | None, inference=None, class_agnostic: bool = False,
+                fallback: MergeMethod = "ios") -> ClassMerge:
+    """The merge methods of a run: ``user_merge`` (``--merge``) for every class when given, else the card's
+    ``inference.merge`` (``fallback`` when it has none) with its ``merge_per_class`` exceptions; one
+    method for all with ``class_agnostic``."""
+    if user_merge is not None:
+        return ClassMerge(user_merge)
+    merge = getattr(inference, "merge", None) or fallback
+    per = {} if class_agnostic else dict(getattr(inference, "merge_per_class", None) or {})
+    return ClassMerge(merge, per)
 
 
 class ThresholdFilter:

@@ -88,6 +88,15 @@ def _own_thresholds(per_class: dict[str, float]) -> str:
     return "".join(f"; {c} {t:g}" for c, t in per_class.items()) if per_class else ""
 
 
+def _merge_text(inf) -> str:
+    """The card's merge method, and each class merged by one of its own."""
+    from borderwatch.detector.options import SLICE_DEFAULTS
+
+    default = inf.merge or SLICE_DEFAULTS["merge"]
+    own = ", ".join(f"{c} {m}" for c, m in inf.merge_per_class.items() if m != default)
+    return f"merge {default} ({own})" if own else f"merge {default}"
+
+
 def card_markdown(card) -> str:
     """A human-readable page for a model card: what it is, its data and licence, its measured metrics."""
     inf = card.inference
@@ -95,7 +104,8 @@ def card_markdown(card) -> str:
              f"- format: {card.format}, task: {card.task}, file: `{card.file}`, sha256: `{card.sha256}`",
              f"- classes: {', '.join(card.source_classes) or card.class_source}; kind {card.kind}",
              f"- detect defaults: model GSD {inf.gsd_m} m/px, tile {inf.tile} px, overlap {inf.overlap}, "
-             f"threshold {inf.conf}{_own_thresholds(inf.conf_per_class)}, NMS {'yes' if inf.nms else 'no (end-to-end)'}",
+             f"threshold {inf.conf}{_own_thresholds(inf.conf_per_class)}, {_merge_text(inf)}, "
+             f"NMS {'yes' if inf.nms else 'no (end-to-end)'}",
              f"- licence: {card.licence}", ""]
     if card.training:
         lines += ["## Training", ""]

@@ -98,7 +98,8 @@ def eval_cmd(
                 typer.echo(f"operating threshold at {v.label}: {v.threshold:.3f} (total count matched on {calibrate_on})")
         s = result.slicing
         typer.echo(f"engine: tile {s['tile']} px, overlap {s['overlap']}, model GSD {s['gsd_m']}, runtime {s['runtime']}, "
-                   f"merge {s['merge']} {s['merge_threshold']}")
+                   f"merge {s['merge']} {s['merge_threshold']}"
+                   + "".join(f", {c} {m}" for c, m in (s.get("merge_per_class") or {}).items()))
         for line in result.summary_lines():
             typer.echo(line)
         if json_out:

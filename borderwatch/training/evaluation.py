@@ -22,7 +22,8 @@ import numpy as np
 
 from borderwatch.boxes import iou_matrix
 from borderwatch.datasets.model import LabeledDataset, LabeledImage
-from borderwatch.detector.thresholds import ClassThresholds
+from borderwatch.detector.options import MergeMethod
+from borderwatch.detector.thresholds import ClassMerge, ClassThresholds
 from borderwatch.errors import InputError
 from borderwatch.taxonomy import CLASSES
 
@@ -164,11 +165,13 @@ class EngineEvaluator:
 
         resolved = load_model(config.model, config.trust_weights, config.models_dir)  # refuse an untrusted pickle first
         self.thresholds = config.class_thresholds(resolved.card)  # before for_card, which sets conf to the lowest
+        self.merges = config.class_merge(resolved.card)  # before for_card too, which sets merge
         self.config = config.for_card(resolved.card)
         # the model itself keeps every box down to COLLECT_CONF; each threshold is applied after, as exact
         low = self.config.slicing.model_copy(update={"conf": COLLECT_CONF})
         self.handle = resolve_model_handle(self.config.model_copy(update={"slicing": low}))
         self._lut: np.ndarray | None = None
+        self._methods: dict[int, MergeMethod] | None = None
 
     @property
     def threshold(self) -> float:
@@ -201,7 +204,10 @@ class EngineEvaluator:
         """What detect keeps at ``threshold``: boxes, taxonomy class indices, scores."""
         from borderwatch.detector.sliced import merge_tiles
 
-        dets = merge_tiles(tiles.at_least(threshold), params.model_copy(update={"conf": threshold}))
+        if self._methods is None:  # per-class merge methods by model class id, as detect's engine merges
+            self._methods = self.merges.by_id(self.handle.predictor.names, self.handle.mapping)
+        dets = merge_tiles(tiles.at_least(threshold), params.model_copy(update={"conf": threshold}),
+                           class_methods=self._methods)
         lut = self.lut()
         cls = lut[np.clip(dets.class_ids, 0, len(lut) - 1)] if len(dets) else np.zeros(0, np.int64)
         keep = cls >= 0
@@ -419,22 +425,26 @@ def evaluate(
     result = EvalResult(model=engine.handle.path or engine.handle.name, model_sha256=engine.handle.sha256,
                         data=str(data) if not isinstance(data, LabeledDataset) else ds.name,
                         operating_threshold=None if thresholds else engine.threshold, imgsz=eff.slicing.tile_size,
-                        slicing=slicing_record(eff))
+                        slicing=slicing_record(eff, engine.merges))
     for gsd in gsds:
         # a threshold matched on validation data is one for every class; else the card's (or --conf)
         op = ClassThresholds(round(thresholds[gsd], 4)) if gsd in thresholds else engine.thresholds
         levels = sorted({COLLECT_CONF, *(op.of(c) for c in CLASSES), *PR_THRESHOLDS})
         runs, skipped, dropped, seen = _run_images(engine, ds.images, gsd, kind, levels, progress)
         variant = _metrics(runs, gsd, op, skipped, dropped, PR_THRESHOLDS)
-        variant.slicing = {**slicing_record(eff), "conf": op.default, "window_px": sorted(seen.get("window_px", []))}
+        variant.slicing = {**slicing_record(eff, engine.merges), "conf": op.default, "window_px": sorted(seen.get("window_px", []))}
         if op.exceptions:
             variant.slicing["conf_per_class"] = op.exceptions
         result.variants.append(variant)
     return result
 
 
-def slicing_record(config) -> dict:
-    """The engine settings of an evaluation, as the card records them."""
+def slicing_record(config, merges: ClassMerge | None = None) -> dict:
+    """The engine settings of an evaluation, as the card records them (``merge_per_class`` only where
+    some class had a method of its own)."""
     s = config.slicing
-    return {"tile": s.tile_size, "overlap": s.overlap, "conf": s.conf, "gsd_m": s.model_gsd_m,
-            "merge": s.merge, "merge_threshold": s.merge_threshold, "iou": s.iou, "runtime": config.runtime}
+    out = {"tile": s.tile_size, "overlap": s.overlap, "conf": s.conf, "gsd_m": s.model_gsd_m,
+           "merge": s.merge, "merge_threshold": s.merge_threshold, "iou": s.iou, "runtime": config.runtime}
+    if merges is not None and merges.exceptions:
+        out["merge_per_class"] = merges.exceptions
+    return out

@@ -16,7 +16,7 @@ from borderwatch.detector.options import EngineOptions, ModelOptions, ReadOption
 if TYPE_CHECKING:
     from borderwatch.detector.card import ModelCard
     from borderwatch.detector.frames import Frame
-    from borderwatch.detector.thresholds import ClassThresholds
+    from borderwatch.detector.thresholds import ClassMerge, ClassThresholds
 
 READER_VERSION = "1"
 """Part of the params hash: bump when reading or stretching pixels changes what the model sees."""
@@ -57,18 +57,31 @@ class DetectConfig(ModelOptions, ReadOptions, EngineOptions):
 
         return class_thresholds(self.slicing.conf, card.inference if card is not None else None, SLICE_DEFAULTS["conf"])
 
-    def params_hash(self, model_sha256: str, thresholds: ClassThresholds | None = None) -> str:
+    def class_merge(self, card: ModelCard | None) -> ClassMerge:
+        """Each class's merge method: the user's ``merge`` for all when set, else the card's (its
+        ``merge_per_class`` exceptions included; none with ``class_agnostic``). Like ``class_thresholds``,
+        call it before ``for_card``, which sets ``merge``."""
+        from borderwatch.detector.options import SLICE_DEFAULTS
+        from borderwatch.detector.thresholds import class_merge
+
+        inference = card.inference if card is not None else None
+        return class_merge(self.slicing.merge, inference, self.slicing.class_agnostic, SLICE_DEFAULTS["merge"])
+
+    def params_hash(
+        self, model_sha256: str, thresholds: ClassThresholds | None = None, merges: ClassMerge | None = None
+    ) -> str:
         """The resume key: model bytes, runtime, effective slicing (model-input tile, overlap, threshold,
-        model GSD), per-class thresholds when they differ, full-frame mode and reader version.
+        model GSD), per-class thresholds and merge methods when they differ, full-frame mode and reader version.
 
         The runtime is part of it because an int8 export (or another runtime's numerics) gives
         slightly different boxes: a resumed run must not mix frames detected by different runtimes.
         The window a frame is read in follows from these and the frame's own GSD (its bytes).
         """
         extra = [f"runtime={self.runtime}", f"full_frame={self.full_frame}", f"reader={READER_VERSION}"]
-        part = thresholds.hash_part() if thresholds is not None else None
-        if part:  # only then: runs at one threshold keep the key they always had
-            extra.append(part)
+        for per_class in (thresholds, merges):
+            part = per_class.hash_part() if per_class is not None else None
+            if part:  # only then: runs at one threshold and one method keep the key they always had
+                extra.append(part)
         return self.slicing.resolved().params_hash(model_sha256, *extra)
 
     def params_for(self, frame: Frame) -> SliceParams:

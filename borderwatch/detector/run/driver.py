@@ -29,7 +29,7 @@ from borderwatch.detector.run.model import ModelHandle, resolve_model_handle
 from borderwatch.detector.run.parts import PARTS_DIR, RUN_JSON, part_names, remove_stale_temporaries
 from borderwatch.detector.run.runner import FrameResult, FrameRunner, gdal_cache, problem_result, unique_ids
 from borderwatch.detector.run.tables import build_tables
-from borderwatch.detector.thresholds import ClassThresholds, output_classes
+from borderwatch.detector.thresholds import ClassMerge, ClassThresholds, output_classes
 from borderwatch.errors import BorderwatchError, ConfigError, one_line, warn_input
 from borderwatch.geoparquet import write_arrow
 from borderwatch.tables import DETECTIONS, FRAMES, KindSettings
@@ -262,6 +262,7 @@ def _kind_settings(results: list[FrameResult], model: ModelHandle, config: Detec
     predictor = model.predictor if model.loaded else None
     card = model.card
     thresholds = model.thresholds or ClassThresholds(float(s.conf))
+    merges = model.merges or ClassMerge(s.merge)
     names = predictor.names if predictor is not None else model.remote_names
     if names is None:  # every frame resumed: the names the parts were written with
         names = next((n for r in results if r.status == "ok" and r.part is not None
@@ -285,6 +286,8 @@ def _kind_settings(results: list[FrameResult], model: ModelHandle, config: Detec
             overlap=s.overlap,
             conf=s.conf if thresholds.uniform else thresholds.default,
             conf_per_class=thresholds.exceptions,
+            merge=s.merge,
+            merge_per_class=merges.exceptions,
             classes=classes,
             gsd_m=(s.model_gsd_m or None) if kind == "overhead" else None,  # photos are never resampled
             window_px=windows,

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from borderwatch.detector.frames import Frame, FrameInput
     from borderwatch.detector.run.config import DetectConfig
     from borderwatch.detector.run.model import ModelHandle
+    from borderwatch.detector.thresholds import ClassMerge
+    from borderwatch.taxonomy import ClassMapping
 
 IN_FLIGHT_PER_WORKER = 2
 """Frames queued on each worker: one running, one waiting, so a worker never idles on the driver."""
@@ -102,7 +104,8 @@ class FrameWorker:
     Not decorated with ``ray.remote`` here so that this module imports without Ray; the pool wraps it.
     """
 
-    def __init__(self, loader: Callable[[], Any], config: DetectConfig, cores: list[int] | None = None):
+    def __init__(self, loader: Callable[[], Any], config: DetectConfig, cores: list[int] | None = None,
+                 merges: ClassMerge | None = None, mapping: ClassMapping | None = None):
         from borderwatch.detector.exif import zone
 
         if cores and hasattr(os, "sched_setaffinity"):
@@ -111,6 +114,7 @@ class FrameWorker:
             os.sched_setaffinity(0, cores)
         self.loader = loader
         self.config = config
+        self.merges, self.mapping = merges, mapping  # per-class merge methods, as the local engine applies them
         self.tz = zone(config.tz)
         self.predictor = None
 
@@ -143,7 +147,8 @@ class FrameWorker:
             frame = opened.frame
             stats = SliceStats()
             with gdal_cache(self.config.gdal_cache_mb):
-                dets = compute_detections(frame, opened.source, model, self.config.params_for(frame), stats)
+                dets = compute_detections(frame, opened.source, model, self.config.params_for(frame), stats,
+                                          merges=self.merges, mapping=self.mapping)
             footprint = None if frame.footprint is None else shapely.to_wkb(frame.footprint, hex=True)
             names = dict(self.predictor.names) if len(dets) and self.predictor is not None else {}
             return FrameOutput(frame_id, dets, names, footprint, stats)
@@ -282,11 +287,13 @@ class RayPool:
     def start(self) -> None:
         """Start the first worker, wait for its model (a .pt is exported once, not by every worker
         at the same time), then the others."""
-        first = self.actor_class.remote(self.model.loader, self.config, self.cores[0])
+        first = self.actor_class.remote(self.model.loader, self.config, self.cores[0], self.model.merges,
+                                         self.model.mapping)
         self.check_load(self.ray.get(first.load.remote()))
         self.actors.append(first)
         for i in range(1, self.workers):
-            actor = self.actor_class.remote(self.model.loader, self.config, self.cores[i])
+            actor = self.actor_class.remote(self.model.loader, self.config, self.cores[i], self.model.merges,
+                                            self.model.mapping)
             self.actors.append(actor)
             self.load_refs[actor.load.remote()] = actor
 

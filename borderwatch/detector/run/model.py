@@ -15,7 +15,7 @@ from pathlib import Path
 
 from borderwatch.detector.card import ModelCard
 from borderwatch.detector.run.config import DetectConfig
-from borderwatch.detector.thresholds import ClassThresholds
+from borderwatch.detector.thresholds import ClassMerge, ClassThresholds
 from borderwatch.detector.types import Predictor
 from borderwatch.errors import BorderwatchError, ConfigError, one_line
 from borderwatch.taxonomy import ClassMapping, guess_mapping
@@ -40,6 +40,7 @@ class ModelHandle:
     remote_names: dict[int, str] | None = None  # class names a remote worker's copy of the model reported
     card: ModelCard | None = None  # its model card: detect's default slicing, and what count calibrates with
     thresholds: ClassThresholds | None = None  # per-class score thresholds the loaded predictor applies (None: conf)
+    merges: ClassMerge | None = None  # per-class merge methods the engine applies (None: the run's merge for all)
 
     @property
     def loaded(self) -> bool:
@@ -128,6 +129,7 @@ def resolve_model_handle(config: DetectConfig) -> ModelHandle:
     effective = config.for_card(resolved.card)  # the card's tile, threshold and GSD where the user set none
     # per-class thresholds: the predictor runs at the lowest (effective conf) and drops each box under its class's
     thresholds = config.class_thresholds(resolved.card)
+    merges = config.class_merge(resolved.card)  # per-class merge methods, applied by the engine (merge_tiles)
     mapping = resolved.mapping
 
     def load() -> Predictor:
@@ -154,4 +156,5 @@ def resolve_model_handle(config: DetectConfig) -> ModelHandle:
         resolved.origin,
         card=resolved.card,
         thresholds=thresholds,
+        merges=merges,
     )

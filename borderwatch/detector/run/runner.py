@@ -36,8 +36,10 @@ from borderwatch.detector.run.config import DetectConfig
 from borderwatch.detector.run.model import ModelHandle
 from borderwatch.detector.run.parts import failure_path, part_path, read_part, write_part
 from borderwatch.detector.sliced import SliceParams, SliceStats, detect_source
+from borderwatch.detector.thresholds import ClassMerge
 from borderwatch.detector.types import Detections, Predictor
 from borderwatch.errors import ConfigError, InputError, one_line, warn_input
+from borderwatch.taxonomy import ClassMapping
 from borderwatch.tiling import count_windows
 
 TILE_BAR_MIN_WINDOWS = 16  # a frame with fewer tiles than this gets no bar of its own
@@ -85,7 +87,7 @@ class FrameRunner:
         self.model = model
         self.quiet = quiet
         self.tz = zone(config.tz)
-        self.params_hash = config.params_hash(model.sha256, model.thresholds)
+        self.params_hash = config.params_hash(model.sha256, model.thresholds, model.merges)
         self.seen: dict[str, str] = {}  # frame_id -> path of its first occurrence
         self.naive_times = 0
 
@@ -108,7 +110,7 @@ class FrameRunner:
             stats = SliceStats()
             dets = compute_detections(
                 frame, opened.source, lambda: _GuardedPredictor(self.model.predictor), self.config.params_for(frame),
-                stats, progress
+                stats, progress, self.model.merges, self.model.mapping
             )
             return self.commit(frame, dets, self.model.predictor.names if len(dets) else {}, stats)
         except (ConfigError, ModelFailure):  # the model: stop the run
@@ -208,11 +210,14 @@ def compute_detections(
     params: SliceParams,
     stats: SliceStats | None = None,
     progress=None,
+    merges: ClassMerge | None = None,
+    mapping: ClassMapping | None = None,
 ) -> Detections:
     """A frame's merged detections; fills ``frame.footprint`` for georeferenced frames.
 
     ``predictor`` is called only when a tile needs the model (an all-nodata raster does not), so a
     lazily loaded model stays unloaded. ``progress`` is an optional rich Progress for a tile bar.
+    ``merges`` (with the model's class ``mapping``) gives classes a merge method of their own.
     Raises InputError when the frame's pixels cannot be read.
     """
     if frame.georeferenced:
@@ -231,7 +236,9 @@ def compute_detections(
             progress.update(task, completed=done)
 
     try:
-        return detect_source(source, predictor(), params, progress=on_progress, stats=stats)
+        model = predictor()
+        methods = merges.by_id(model.names, mapping) if merges is not None and mapping is not None else None
+        return detect_source(source, model, params, progress=on_progress, stats=stats, class_methods=methods)
     finally:
         if task is not None:
             progress.remove_task(task)
