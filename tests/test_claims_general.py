@@ -159,6 +159,7 @@ def test_more_of_one_type_than_another_is_no_trend(gaz):
     # a plural vehicle word before an -ing cue is its subject, not half of a compound noun
     ("Chinese trucks carrying seafood now make the trip to Rason several times a week.", [("presence", "truck")]),
     ("Trucks queue at the customs gate in Sinuiju.", [("presence", "truck")]),
+    ("Trucks crossed the bridge all morning.", [("presence", "truck")]),  # the place is the verb's object
     ("Motorcycles and e-bikes crowd the market entrance in Hyesan every morning.", [("presence", "two_wheeler")]),
     # a motorbike taxi is a two-wheeler, not a car
     ("Motorbike taxis have appeared in Chongjin in recent months.", [("presence", "two_wheeler")]),
@@ -253,3 +254,10 @@ def test_a_capitals_dateline_dates_the_report_not_the_claim(gaz):
 def test_brands_and_currencies_beyond_china(gaz):
     (c,) = claims(gaz, "A used Lada sells for about 300,000 rubles in Rason.")
     assert (c.kind, c.vehicle_class, c.value, c.currency, c.place) == ("price", "car", 300000.0, "RUB", "Rason")
+
+
+def test_exceeds_is_a_lower_bound(gaz):
+    (c,) = claims(gaz, "The number of cars registered in Pyongyang exceeds 10,000.")
+    assert (c.kind, c.vehicle_class, c.low, c.place) == ("lower_bound", "car", 10000.0, "Pyongyang")
+    (c,) = claims(gaz, "Imports from China exceeded 2,000 vehicles last year.")
+    assert (c.kind, c.vehicle_class, c.low) == ("lower_bound", "any_vehicle", 2000.0)

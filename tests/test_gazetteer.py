@@ -39,6 +39,7 @@ def test_every_border_city_is_there_with_its_country(gaz):
         ("Tanton", "Dandong"), ("丹东", "Dandong"), ("단둥", "Dandong"),
         ("长白", "Changbai"), ("珲春", "Hunchun"), ("图们", "Tumen"), ("集安", "Ji'an"), ("Ji’an", "Ji'an"),
         ("临江", "Linjiang"), ("평양", "Pyongyang"), ("만포", "Manpo"), ("온성", "Onsong"), ("무산", "Musan"),
+        ("the Namyang checkpoint", "Onsong"),  # a workers' district of Onsong County, facing Tumen
     ],
 )
 def test_find_by_alias_in_any_script(gaz, text, expected):

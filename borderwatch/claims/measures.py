@@ -45,6 +45,13 @@ from borderwatch.claims.numbers import find_amounts, find_percentages, find_quan
 from borderwatch.claims.sentences import Clause
 
 
+def _after_verb_hedge(q) -> int:
+    """Where "the number of cars ... exceeds 10,000" has its verb: a verb-like hedge ("exceeds",
+    "topped") opens the quantity itself, so the verb the subject needs ends inside it."""
+    verb = re.match(r"(?:exceed|surpass|topp)\w*\s+", q.text, re.I)
+    return q.start + verb.end() if verb else q.start
+
+
 class MeasureDetectors:
     """Prices, proportions, percentage changes and quantities of one clause."""
 
@@ -267,7 +274,7 @@ class MeasureDetectors:
                 unit = f"{people.group(0).strip().lower()}_per_vehicle"
                 classes, inferred = classes_of(ms), False
                 target = None
-            elif target is None and (subject := self._number_of_subject(clause, mentions, q.start)) is not None:
+            elif target is None and (subject := self._number_of_subject(clause, mentions, _after_verb_hedge(q))) is not None:
                 # "the number of taxis in Pyongyang is estimated at 2,000 to 3,000": the figure is the subject's
                 classes, inferred = self._class_of([subject], index)
                 if not classes:

@@ -52,7 +52,7 @@ VAGUE_RE_PART = (
 )
 HEDGE_BEFORE = {
     "lower": r"at least|no fewer than|no less than|not less than|more than|over|upwards of|in excess of|"
-             r"a minimum of|a good|well over|above",
+             r"a minimum of|a good|well over|above|exceed(?:s|ed|ing)?|surpass(?:es|ed|ing)?|topp(?:ed|ing)",
     "upper": r"up to|as many as|at most|no more than|not more than|fewer than|less than|under|a maximum of|below",
     "approx": r"about|around|approximately|roughly|some|an estimated|estimated|nearly|almost|close to|"
               r"approx\.|circa|perhaps|maybe|reportedly",

@@ -263,7 +263,9 @@ MOVEMENT_CUES_RE = re.compile(
 )
 LOCATIVE_RE = re.compile(
     r"\b(?:into|to|from|in|across|through|at|inside|along)\s+(?:the\s+)?(?:neighbou?ring\s+|northern\s+|southern\s+)?"
-    r"(?:[A-Z][\w’'\-]+|China|North Korea|country|border|city|region|north|south|provinces?)\b"
+    r"(?:[A-Z][\w’'\-]+|China|North Korea|country|border|city|region|north|south|provinces?)\b|"
+    # "crosses the bridge", "entered the port": the place is the verb's object
+    r"\b(?:cross\w*|enter\w*)\s+the\s+(?:\w+\s+)?(?:bridge|river|border|port|customs|checkpoint|crossing)\b"
 )
 
 # Presence words that are also nouns: after a vehicle word they make a compound ("car smuggling").
