@@ -810,7 +810,10 @@ def test_ctrl_c_exits_130_and_says_what_was_kept(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "borderwatch.cli", "detect", str(folder), "--model", "standin", "--predictor-factory",
          "standin_factory:slow_bright_boxes", "--tile-size", "96", "--out", str(tmp_path / "run"), "-q"],
-        env=_env(tmp_path), stderr=subprocess.PIPE, text=True)
+        env=_env(tmp_path), stderr=subprocess.PIPE, text=True,
+        # a shell without job control starts background jobs with SIGINT ignored, and the child would
+        # inherit that (Python installs its Ctrl-C handler only where SIGINT is not ignored)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     parts = tmp_path / "run" / "parts"
     deadline = time.time() + 90
     while time.time() < deadline and len(list(parts.glob("*.parquet")) if parts.is_dir() else []) < 2:
