@@ -43,6 +43,10 @@ COPULA_BEFORE_RE = re.compile(
     r"(?:rose|fell|grew|dropped|climbed|increased|decreased|jumped|plunged|risen|fallen|grown) to|"
     r"(?:estimated|believed|thought|said|reported|put|pegged|counted)(?: to be| at)?)\s+"
     r"(?:at\s+)?(?:only\s+|just\s+)?$", re.I)
+# a price moved to its new level: "has fallen to", "rose from ... to", "climbed to"
+PRICE_MOVED_TO_RE = re.compile(r"\b(?:ris(?:en|e|es|ing)|rose|f(?:a|e)ll(?:en|s|ing)?|dropp(?:ed|ing)|climb(?:ed|s|ing)|"
+                               r"jump(?:ed|s)|soar(?:ed|s)|doubl(?:ed|es)|plung(?:ed|es)|increas(?:ed|es)|decreas(?:ed|es))"
+                               r"\s+(?:\w+\s+){0,5}?to\b", re.I)
 COMPARED_FROM_RE = re.compile(r"\b(?:up|down) from\b", re.I)
 CONDITION_BEFORE_RE = re.compile(r"\b(?:if|unless|whether|in case)\b[^,;:]*$", re.I)
 # "told Daily NK on Oct. 10", "said on Monday": the date of the telling
@@ -61,8 +65,6 @@ INFRA_SUBJECT_RE = re.compile(r"\b(?:bridges?|(?:border |vehicle |truck )?crossi
                               r"yards?)\b(?:(?!\b(?:trade|prices?|demand|relations|exports|imports|goods)\b)[^,;])*$", re.I)
 NOT_TRAFFIC_RE = re.compile(r"\b(?:trade|prices?|demand|relations|exports|imports|goods|business|tensions?|security|"
                             r"construction|work|controls?|crackdowns?)\b", re.I)
-# "HYESAN, May 14 — ...": a city in capitals opening the text, then the date and a dash
-DATELINE_HEAD_RE = re.compile(r"^\W*[A-Z][A-Z'’\- ]+(?:,\s*[A-Z][A-Za-z .]+)?,\s*$")
 DATELINE_TAIL_RE = re.compile(r"(?:,?\s+(?:19|20)\d\d)?\s*\([A-Za-z .]+\)\s*(?:--|—|–|-|:)")
 THAN_RE = re.compile(r"\b(?:than|compared (?:with|to))\s+(?:(?:it|they|there|one) (?:did|was|were|had been)\s+)?(?:in\s+|during\s+|at\s+)?$", re.I)
 MORE_USERS_RE = re.compile(r"\bmore (?:and more )?(?:people|residents|households|families|traders|North Koreans|users|"

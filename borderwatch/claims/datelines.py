@@ -57,14 +57,21 @@ class Dateline:
     year: int | None
 
 
+def dateline_match(line: str) -> re.Match | None:
+    """The dateline opening ``line``, if it is one: "CITY, ... Mon. DD (Agency)", or a city in capitals
+    then the date and a dash ("HYESAN, May 14 —"); "Saturday, July 26, 2025" is a page's date widget."""
+    m = _DATELINE_RE.match(line[:200])
+    if m is None or m.group("city").split()[-1].lower() in WEEKDAYS:
+        return None
+    dashed = m.group("city").isupper() and re.match(r"\s*(?:--|—|–)", line[m.end():200]) is not None
+    return m if (m.group("agency1") or m.group("agency2") or dashed) else None
+
+
 def find_dateline(text: str) -> Dateline | None:
-    """The dateline of an article: the first of its first lines that opens with "CITY, ... Mon. DD (Agency)"."""
+    """The dateline of an article: the first of its first lines that opens with one (``dateline_match``)."""
     for line in text.splitlines()[:15]:
-        m = _DATELINE_RE.match(line[:200])
-        # an agency in brackets, or a city in capitals and a dash ("HYESAN, May 14 —"), makes it a
-        # dateline; "Saturday, July 26, 2025" is a page's date widget
-        dashed = m is not None and m.group("city").isupper() and re.match(r"\s*(?:--|—|–)", line[m.end():200]) is not None
-        if m and (m.group("agency1") or m.group("agency2") or dashed) and m.group("city").split()[-1].lower() not in WEEKDAYS:
+        m = dateline_match(line)
+        if m:
             try:
                 month = month_number(m.group("month"))
                 day = int(m.group("day"))

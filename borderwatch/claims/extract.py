@@ -28,15 +28,16 @@ from borderwatch.claims.claim import Claim, SentenceInfo, dedupe
 from borderwatch.claims.cues import (
     BLANKET_IMAGERY_RE,
     COMPARED_FROM_RE,
-    DATELINE_HEAD_RE,
     DATELINE_TAIL_RE,
     HYPOTHETICAL_RE,
     IMAGERY_RE,
     PHOTO_CREDIT_RE,
+    PRICE_MOVED_TO_RE,
     REPORTING_RE,
     SPEECH_DATE_RE,
     THAN_RE,
 )
+from borderwatch.claims.datelines import dateline_match
 from borderwatch.claims.dates import Context, DateExpr, Period, Reference, find_dates
 from borderwatch.claims.measures import MeasureDetectors
 from borderwatch.claims.mentions import Mention, classes_of, find_mentions
@@ -88,8 +89,9 @@ class ArticleExtractor(MeasureDetectors, StatementDetectors):
             self._check_time()
             mentions = find_mentions(s.text, s.start)
             # a dateline's date ("SEOUL, Oct. 14 (Yonhap) --") dates the report, not what the sentence says
+            head = dateline_match(s.text)
             dates = [(d, s.start + d.start) for d in find_dates(s.text) if not DATELINE_TAIL_RE.match(s.text, d.end)
-                     and not (DATELINE_HEAD_RE.match(s.text[:d.start]) and re.match(r"\s*(?:--|—|–)\s", s.text[d.end:]))]
+                     and not (head is not None and d.start < head.end())]
             linked = any(m.kind == "specific" or m.kind == "generic" for m in mentions) and bool(
                 V.ACTIVITY_LINK_RE.search(s.text))
             self.info.append(SentenceInfo(s, mentions, dates, bool(IMAGERY_RE.search(s.text)), linked))
@@ -267,12 +269,13 @@ class ArticleExtractor(MeasureDetectors, StatementDetectors):
         told = [d for d, a in inf.dates if SPEECH_DATE_RE.search(self.text[max(s.start, a - 40):a])]
         if len(told) < len(own):
             own = [d for d in own if d not in told]
-        if focus is not None and clause.text.find(focus) >= 0:
+        at = clause.text.find(focus) if focus is not None else -1
+        if at >= 0:
             # "now cost 3,000 yuan, up from 2,500 yuan last year": the date after "up from" dates the
             # earlier level, not the one this claim is about
-            f_end = clause.start + clause.text.find(focus) + len(focus)
-            own = [d for d, a in inf.dates if clause.start <= a < clause.end and d in own
-                   and not (a >= f_end and COMPARED_FROM_RE.search(self.text[f_end:a]))]
+            f_end = clause.start + at + len(focus)
+            earlier = {id(d) for d, a in inf.dates if a >= f_end and COMPARED_FROM_RE.search(self.text[f_end:a])}
+            own = [d for d in own if id(d) not in earlier]
         if not own and not V.PRESENT_RE.search(text) and not V.VAGUE_PAST_RE.search(text):
             own = [d for d, a in inf.dates if _opens_sentence(self.text, s.start, a)]
         for expr in own:
@@ -387,14 +390,6 @@ class ArticleExtractor(MeasureDetectors, StatementDetectors):
                 if period is not None and period.start is not None:
                     self.previous_period = period
         return dedupe(self.claims)
-
-
-
-
-# a price moved to its new level: "has fallen to", "rose from ... to", "climbed to"
-PRICE_MOVED_TO_RE = re.compile(r"\b(?:ris(?:en|e|es|ing)|rose|f(?:a|e)ll(?:en|s|ing)?|dropp(?:ed|ing)|climb(?:ed|s|ing)|"
-                               r"jump(?:ed|s)|soar(?:ed|s)|doubl(?:ed|es)|plung(?:ed|es)|increas(?:ed|es)|decreas(?:ed|es))"
-                               r"\s+(?:\w+\s+){0,5}?to\b", re.I)
 
 
 def extract_claims(article: Article, gazetteer=None, time_budget: float = TIME_BUDGET_S) -> list[Claim]:

@@ -41,14 +41,16 @@ from borderwatch.claims.cues import (
     WAGE_RE,
 )
 from borderwatch.claims.mentions import classes_of, find_mentions
-from borderwatch.claims.numbers import find_amounts, find_percentages, find_quantities
+from borderwatch.claims.numbers import VERB_HEDGE, find_amounts, find_percentages, find_quantities
 from borderwatch.claims.sentences import Clause
+
+VERB_HEDGE_RE = re.compile(rf"(?:{VERB_HEDGE})\s+", re.I)
 
 
 def _after_verb_hedge(q) -> int:
     """Where "the number of cars ... exceeds 10,000" has its verb: a verb-like hedge ("exceeds",
     "topped") opens the quantity itself, so the verb the subject needs ends inside it."""
-    verb = re.match(r"(?:exceed|surpass|topp)\w*\s+", q.text, re.I)
+    verb = VERB_HEDGE_RE.match(q.text)
     return q.start + verb.end() if verb else q.start
 
 

@@ -50,9 +50,11 @@ VAGUE_RE_PART = (
     r"(?:tens of thousands|several hundred|several thousand|several dozen|hundreds(?: of)?|thousands(?: of)?|"
     r"dozens(?: of)?|scores(?: of)?|tens of|a handful(?: of)?|several|multiple)"
 )
+VERB_HEDGE = r"exceed(?:s|ed|ing)?|surpass(?:es|ed|ing)?|topp(?:ed|ing)"
+"""Verbs that bound a number from below ("exceeds 10,000"): hedges of the quantity, and its subject's verb."""
 HEDGE_BEFORE = {
     "lower": r"at least|no fewer than|no less than|not less than|more than|over|upwards of|in excess of|"
-             r"a minimum of|a good|well over|above|exceed(?:s|ed|ing)?|surpass(?:es|ed|ing)?|topp(?:ed|ing)",
+             r"a minimum of|a good|well over|above|" + VERB_HEDGE,
     "upper": r"up to|as many as|at most|no more than|not more than|fewer than|less than|under|a maximum of|below",
     "approx": r"about|around|approximately|roughly|some|an estimated|estimated|nearly|almost|close to|"
               r"approx\.|circa|perhaps|maybe|reportedly",

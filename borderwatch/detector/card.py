@@ -60,6 +60,14 @@ class Metrics(BaseModel):
     slicing: dict | None = Field(None, description="the engine settings the evaluation ran with (tile, overlap, gsd_m, ...)")
 
 
+def _taxonomy_class(name: str) -> None:
+    """A per-class setting's key must be a taxonomy class (ValueError naming them otherwise)."""
+    from borderwatch.taxonomy import CLASSES
+
+    if name not in CLASSES:
+        raise ValueError(f"{name!r} is not a taxonomy class ({', '.join(CLASSES)})")
+
+
 class Inference(BaseModel):
     """How ``detect`` runs the model unless the user says otherwise (CLI options, run config)."""
 
@@ -89,11 +97,8 @@ class Inference(BaseModel):
     @field_validator("merge_per_class", mode="before")
     @classmethod
     def _known_merge_classes(cls, value):
-        from borderwatch.taxonomy import CLASSES
-
         for name, method in (value or {}).items() if isinstance(value, dict) else ():
-            if name not in CLASSES:
-                raise ValueError(f"{name!r} is not a taxonomy class ({', '.join(CLASSES)})")
+            _taxonomy_class(name)
             if method not in ("nms", "ios"):
                 raise ValueError(f"merge method of {name} must be nms or ios, got {method!r}")
         return value
@@ -101,11 +106,8 @@ class Inference(BaseModel):
     @field_validator("conf_per_class")
     @classmethod
     def _known_classes(cls, value: dict[str, float]) -> dict[str, float]:
-        from borderwatch.taxonomy import CLASSES
-
         for name, t in value.items():
-            if name not in CLASSES:
-                raise ValueError(f"{name!r} is not a taxonomy class ({', '.join(CLASSES)})")
+            _taxonomy_class(name)
             if not 0.0 <= float(t) <= 1.0:
                 raise ValueError(f"threshold of {name} must lie in [0, 1], got {t}")
         return {k: float(v) for k, v in value.items()}
