@@ -16,11 +16,11 @@ PRICE_CONTEXT_RE = re.compile(
     r"ticket|earn\w*|profit\w*|pocket|make|made|loss|charg\w+|worth|obtained|valued)\b|\beach\b|\bapiece\b",
     re.IGNORECASE,
 )
-PROFIT_RE = re.compile(r"\b(?:earn\w*|profit\w*|pocket\w*|make|made|margin|gain\w*)\b", re.IGNORECASE)
+PROFIT_RE = re.compile(r"\b(?:earn\w*|profit\w*|pocket\w*|(?<!-)make|(?<!-)made|margin|gain\w*)\b", re.IGNORECASE)  # not "Chinese-made"
 LOSS_RE = re.compile(r"\b(?:loss\w*|(?<!or )less|hit|below|shortfall)\b", re.IGNORECASE)
 RENT_RE = re.compile(r"\b(?:rent\w*|hire[sd]?|hiring|leas(?:e|es|ed|ing))\b", re.I)
 RENT_PERIODS = tuple((re.compile(rf"\s*(?:a|per|each|every)\s+{u}\b", re.I), u) for u in ("day", "week", "month", "year", "hour"))
-FARE_RE = re.compile(r"\b(?:fares?|ticket|per passenger|per trip|per (?:person|head|seat)|a (?:head|seat))\b", re.IGNORECASE)
+FARE_RE = re.compile(r"\b(?:fares?|ticket|(?:for|per) (?:a |one |each )?ride|a ride (?:in|on|across|from|to)|per passenger|per trip|per (?:person|head|seat)|a (?:head|seat))\b", re.IGNORECASE)
 LICENSE_RE = re.compile(r"\b(?:licen[cs]es?|permits?|waku|certificates?|registration)\b", re.IGNORECASE)
 BRIBE_RE = re.compile(r"\b(?:bribes?|customs office)\b", re.IGNORECASE)
 PRONOUN_SUBJECT_RE = re.compile(r"\b(?:it|they|these|those|them|ones|this)\b", re.IGNORECASE)
@@ -32,10 +32,22 @@ ELLIPSIS_AFTER_RE = re.compile(
     r"seen|spotted|visible|stuck|loaded|carrying)\b)",
     re.IGNORECASE,
 )
+# "motorcycle taxis now number in the hundreds": the verb "number" puts the figure on its subject
+NUMBER_VERB_BEFORE_RE = re.compile(r"(?<!\bthe )(?<!\ba )\bnumber(?:s|ed)?\s+(?:in\s+the\s+|at\s+)?$", re.I)
+# "Now there are more than 50,": a figure that closes its clause after "there are" counts the vehicles
+# named just before
+THERE_ARE_BEFORE_RE = re.compile(r"\bthere\s+(?:are|were|is|was)\s+(?:now\s+|still\s+|already\s+)?$", re.I)
+CLAUSE_END_AFTER_RE = re.compile(r"\s*(?:[,.;:!?\"”’)]|$)")
 EMPTY_PLACE_RE = re.compile(r"\b(?:empty|deserted|unused|idle|out of use)\b", re.I)
 # ", which carry flour, coal and steel, have been": a relative clause set off by commas, then the verb
-RELATIVE_GAP_RE = re.compile(r"\s*,\s*(?:which|who|that|many of which|some of which|most of which)\b[^.;:]{0,140},"
+RELATIVE_GAP_RE = re.compile(r"\s*,\s*(?:which|who|that|many of which|some of which|most of which|"
+                             # an aside on the subject: "Taxis, once a rarity in the city, have multiplied"
+                             r"once|formerly|long|previously|until recently|until a few years ago)\b[^.;:]{0,140},"
                              r"\s*(?:[\w’'\-]+\s+){0,4}$", re.I)
+# the aside itself, to read past it: "The bridge, which had been busy all summer, fell silent"
+ASIDE_RE = re.compile(r",\s*(?:which|who|that|once|formerly|long|previously|until recently)\b[^.;:,]{0,140},", re.I)
+# "The roads, usually crowded with military trucks, were empty": what is usual is not what was observed
+HABITUAL_ASIDE_RE = re.compile(r",\s*(?:usually|normally|typically|ordinarily|often|once|formerly|long)\b[^.;:,]{0,140},", re.I)
 # "the number of taxis operating in Pyongyang is estimated at": a figure that belongs to the vehicles named
 NUMBER_OF_RE = re.compile(r"\b(?:number|total|fleet|count|tally)\s+of\s+", re.I)
 COPULA_BEFORE_RE = re.compile(
@@ -47,13 +59,26 @@ COPULA_BEFORE_RE = re.compile(
 PRICE_MOVED_TO_RE = re.compile(r"\b(?:ris(?:en|e|es|ing)|rose|f(?:a|e)ll(?:en|s|ing)?|dropp(?:ed|ing)|climb(?:ed|s|ing)|"
                                r"jump(?:ed|s)|soar(?:ed|s)|doubl(?:ed|es)|plung(?:ed|es)|increas(?:ed|es)|decreas(?:ed|es))"
                                r"\s+(?:\w+\s+){0,5}?to\b", re.I)
+# "Unlike last year, taxis are now easy to find": the date is what the claim is set against
+CONTRAST_DATE_RE = re.compile(r"\b(?:unlike|compared (?:with|to)|as opposed to|than)\s+(?:in\s+|during\s+)?$", re.I)
 COMPARED_FROM_RE = re.compile(r"\b(?:up|down) from\b", re.I)
+# "now sells for $12,000, about twice what it fetched two years ago": the date dates the level compared with
+EARLIER_LEVEL_RE = re.compile(r"\b(?:(?:up|down) from|(?:twice|double|triple|half|times|more than|less than|(?<!more )than)\s+"
+                              r"(?:what\s+(?:it|they|one|a\s+\w+)\s+(?:\w+\s+)?(?:fetched|cost|sold|was|were|did|went)))\b", re.I)
+# "has not slowed", "haven't yet resumed": a change denied is no change
+NEGATED_TRIGGER_RE = re.compile(r"(?:\b(?:not|never)|n['’]t)\s+(?:(?:yet|been|even|really|much|significantly|substantially)\s+)?$", re.I)
+# "Trucks laden with rice, flour and cooking oil have been crossing": commas inside a list that the
+# subject carries, which end with "and"/"or" and its last item before the verb
+SUBJECT_LIST_TAIL_RE = re.compile(r"[^,;:.]*\b(?:with|of|carrying|laden|loaded|including|such as|like)\b[^;:.]*,[^,;:.]*?\b(?:and|or)\s+"
+                                  r"(?:[\w’'\-]+\s+){1,6}$", re.I)
 CONDITION_BEFORE_RE = re.compile(r"\b(?:if|unless|whether|in case)\b[^,;:]*$", re.I)
 # "told Daily NK on Oct. 10", "said on Monday": the date of the telling
 SPEECH_DATE_RE = re.compile(r"\b(?:told|tells|said|says|reported|wrote|added|explained|noted|claimed)\b(?:\s+[\w’'\-]+){0,3}?"
                             r"\s+(?:on|in|last)\s*$", re.I)
 # (a smuggler's "earn ... per truck" is a profit per vehicle, PROFIT_RE; a driver's pay is no vehicle price)
 WAGE_RE = re.compile(r"\b(?:(?:are|is|were|was|get|gets|got)\s+paid|wages?|salar(?:y|ies)|earn(?:s|ed|ing)?|income)\b(?:\s+\w+){0,3}\s*$", re.I)
+# "four or five trucks at most", "20 trucks at least": a bound put after the noun counted
+POST_BOUND_RE = re.compile(r"\s*,?\s*(?:(?P<upper>at (?:the )?most|at the outside|max(?:imum)?)|(?P<lower>at (?:the )?least|or more))\b", re.I)
 NOT_BEFORE_RE = re.compile(r"\bnot\s+(?:even\s+)?$", re.I)
 PRICE_BOUND_RE = re.compile(r"(?:(?P<lower>in excess of|more than|over|at least|upwards of|above)|"
                             r"(?P<upper>up to|as much as|no more than|at most|under|less than|below))\s+$", re.I)
@@ -84,7 +109,10 @@ CAPACITY_BEFORE_RE = re.compile(r"\b(?:(?:large|big|wide|enough)\s+(?:enough\s+)
                                 r"(?:able|designed|built)\s+to\s+(?:hold|accommodate|handle|take))\s+(?:up\s+to\s+|about\s+|around\s+|some\s+|nearly\s+|roughly\s+)?$",
                                 re.I)
 COPULA_END_RE = re.compile(r"\b(?:are|were|is|was|remain|remained)\s+$", re.I)
-CHANGE_BY_RE = re.compile(rf"(?:\bby\s+{_ABOUT}|\b(?:up|down)\s+{_ABOUT})$", re.I)
+CHANGE_BY_RE = re.compile(rf"(?:\bby\s+{_ABOUT}|\b(?:up|down)\s+{_ABOUT}|"
+                          # "exports of trucks fell 40% in September": the verb of change right before the figure
+                          rf"\b(?:fell|rose|dropped|declined|decreased|increased|jumped|climbed|plunged|plummeted|slumped|"
+                          rf"grew|shrank|surged|soared|tumbled|slid|sank)\s+{_ABOUT})$", re.I)
 # "30 percent more than last year", "20 percent fewer trucks than": a change against a comparison,
 # not a share of anything
 COMPARED_AFTER_RE = re.compile(r"\s+(?:(?P<up>more|higher|greater|dearer|costlier|pricier|up)|"

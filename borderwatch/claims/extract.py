@@ -26,9 +26,12 @@ from borderwatch.claims import vocabulary as V
 from borderwatch.claims.articles import Article
 from borderwatch.claims.claim import Claim, SentenceInfo, dedupe
 from borderwatch.claims.cues import (
+    ASIDE_RE,
     BLANKET_IMAGERY_RE,
     COMPARED_FROM_RE,
+    CONTRAST_DATE_RE,
     DATELINE_TAIL_RE,
+    EARLIER_LEVEL_RE,
     HYPOTHETICAL_RE,
     IMAGERY_RE,
     PHOTO_CREDIT_RE,
@@ -41,7 +44,7 @@ from borderwatch.claims.datelines import dateline_match
 from borderwatch.claims.dates import Context, DateExpr, Period, Reference, find_dates
 from borderwatch.claims.measures import MeasureDetectors
 from borderwatch.claims.mentions import Mention, classes_of, find_mentions
-from borderwatch.claims.places import PlaceResolver, first_city
+from borderwatch.claims.places import DESTINATION_BEFORE_RE, PlaceResolver, first_city
 from borderwatch.claims.sentences import Clause, Paragraph, Sentence, prose_like, segment
 from borderwatch.claims.statements import StatementDetectors
 from borderwatch.errors import InputError
@@ -244,6 +247,11 @@ class ArticleExtractor(MeasureDetectors, StatementDetectors):
             return None  # "not only in Pyongyang but nationwide"
         sentence_hits = self.places.hits(s.text, s.start)
         hits = [h for h in sentence_hits if clause.start <= h.start < clause.end]
+        if hits and all(DESTINATION_BEFORE_RE.search(self.text[max(s.start, h.start - 30):h.start]) for h in hits):
+            # "waiting at the Quanhe crossing, bound for Rason": seen at the crossing, not where they go
+            crossing = self.places.crossing(clause.text, s.text)
+            if crossing:
+                return crossing
         if hits:
             return first_city(hits)
         crossing = self.places.crossing(clause.text, s.text) or (
@@ -274,8 +282,11 @@ class ArticleExtractor(MeasureDetectors, StatementDetectors):
             # "now cost 3,000 yuan, up from 2,500 yuan last year": the date after "up from" dates the
             # earlier level, not the one this claim is about
             f_end = clause.start + at + len(focus)
-            earlier = {id(d) for d, a in inf.dates if a >= f_end and COMPARED_FROM_RE.search(self.text[f_end:a])}
+            earlier = {id(d) for d, a in inf.dates if a >= f_end and EARLIER_LEVEL_RE.search(self.text[f_end:a])}
             own = [d for d in own if id(d) not in earlier]
+        own, text = self._past_asides(s, clause, own, inf, text)
+        if kind != "trend":
+            own = [d for d, a in inf.dates if d in own and not CONTRAST_DATE_RE.search(self.text[max(s.start, a - 25):a])]
         if not own and not V.PRESENT_RE.search(text) and not V.VAGUE_PAST_RE.search(text):
             own = [d for d, a in inf.dates if _opens_sentence(self.text, s.start, a)]
         for expr in own:
@@ -321,6 +332,22 @@ class ArticleExtractor(MeasureDetectors, StatementDetectors):
             return self.doc_imagery, "photographed"
         end = self._default_end(s.paragraph)
         return (Period(None, end), None) if end is not None else (None, None)
+
+    def _past_asides(self, s: Sentence, clause: Clause, own: list, inf: SentenceInfo, text: str) -> tuple[list, str]:
+        """"Motorcycle taxis, which first appeared two years ago, now number in the hundreds": a date
+        inside an aside on the subject dates the aside, when what follows it is in the present or has
+        its own date; the aside's tense words are then not the claim's either."""
+        for aside in ASIDE_RE.finditer(s.text):
+            a0, a1 = s.start + aside.start(), s.start + aside.end()
+            rest = self.text[a1:clause.end]
+            if a1 >= clause.end or not rest.strip():
+                continue
+            inside = {id(d) for d, a in inf.dates if a0 <= a < a1}
+            later = [d for d, a in inf.dates if a1 <= a < clause.end]
+            if inside and (later or V.PRESENT_RE.search(rest)):
+                own = [d for d in own if id(d) not in inside]
+                text = text.replace(self.text[max(a0, clause.start):a1], " ")
+        return own, text
 
     # --- detectors ------------------------------------------------------------------------------
 

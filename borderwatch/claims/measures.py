@@ -14,6 +14,7 @@ from borderwatch.claims.cues import (
     CAPACITY_BEFORE_RE,
     CHANGE_BY_RE,
     CLASS_SHARE_RE,
+    CLAUSE_END_AFTER_RE,
     COMPARED_AFTER_RE,
     COPULA_BEFORE_RE,
     COPULA_END_RE,
@@ -29,7 +30,9 @@ from borderwatch.claims.cues import (
     LOSS_RE,
     NOT_BEFORE_RE,
     NUMBER_OF_RE,
+    NUMBER_VERB_BEFORE_RE,
     PEOPLE_RE,
+    POST_BOUND_RE,
     PRICE_BOUND_RE,
     PRICE_CONTEXT_RE,
     PROFIT_RE,
@@ -38,10 +41,12 @@ from borderwatch.claims.cues import (
     RENT_PERIODS,
     RENT_RE,
     SHARE_OF_RE,
+    THERE_ARE_BEFORE_RE,
     WAGE_RE,
 )
 from borderwatch.claims.mentions import classes_of, find_mentions
-from borderwatch.claims.numbers import VERB_HEDGE, find_amounts, find_percentages, find_quantities
+from borderwatch.claims.numbers import VERB_HEDGE, Quantity, find_amounts, find_percentages, find_quantities
+from borderwatch.claims.polarity import NEGATED_SEEING_RE
 from borderwatch.claims.sentences import Clause
 
 VERB_HEDGE_RE = re.compile(rf"(?:{VERB_HEDGE})\s+", re.I)
@@ -228,7 +233,8 @@ class MeasureDetectors:
         for q in find_quantities(text):
             if any(q.start < e and s < q.end for s, e in money + consumed):
                 continue
-            if NOT_BEFORE_RE.search(text[max(0, q.start - 12):q.start]):
+            if NOT_BEFORE_RE.search(text[max(0, q.start - 12):q.start]) or (
+                    q.word_one and NEGATED_SEEING_RE.search(text[max(0, q.start - 60):q.end] + " ")):
                 continue  # "not a single lorry", "not one truck": absence, not a count
             if CAPACITY_BEFORE_RE.search(text[max(0, q.start - 40):q.start]):
                 continue  # "a parking area large enough for about 100 vehicles": room for them, not vehicles seen
@@ -282,7 +288,10 @@ class MeasureDetectors:
                 if not classes:
                     continue
             elif target is None:
-                if q.word_one or not ELLIPSIS_AFTER_RE.match(text[q.end:]):
+                elided = (THERE_ARE_BEFORE_RE.search(text[:q.start]) is not None
+                          and CLAUSE_END_AFTER_RE.match(text, q.end) is not None)
+                if q.word_one or not (ELLIPSIS_AFTER_RE.match(text[q.end:]) or NUMBER_VERB_BEFORE_RE.search(text[:q.start])
+                                      or elided):
                     continue
                 prior = [m for m in mentions if m.end <= clause.start + q.start and m.start >= inf.sentence.start]
                 if prior:
@@ -300,6 +309,11 @@ class MeasureDetectors:
                 continue  # "one of the North's models": a partitive, not a count
             if q.word_one and (target is None or target.kind != "specific"):
                 continue  # "another unidentified model": no vehicle word to count
+            post = POST_BOUND_RE.match(self.text, target.end) if target is not None else None
+            if post and q.kind in ("count", "range", "approximate"):
+                top, bottom = (q.high, q.low) if q.kind == "range" else (q.value, q.value)
+                q = Quantity(q.start, q.end, "upper_bound", high=top, text=q.text, vague=q.vague) if post.group("upper") \
+                    else Quantity(q.start, q.end, "lower_bound", low=bottom, text=q.text, vague=q.vague)
             kind = q.kind
             negation = V.NEGATION_RE.search(text[max(0, q.start - 60):q.start])
             if negation and kind == "lower_bound":
@@ -310,7 +324,9 @@ class MeasureDetectors:
                     if rx.search(text):
                         unit = u
                         break
-            flow = bool(V.FLOW_VERB_RE.search(text))
+            # "at the Quanhe crossing": a named crossing is a place, not vehicles crossing
+            flow = any(not (f.group(0).lower() == "crossing" and re.search(r"\b[A-Z][\w’'\-]+\s+$", text[:f.start()]))
+                       for f in V.FLOW_VERB_RE.finditer(text))
             if flow and unit == "vehicles":
                 # "10 cars arrived last week": an inflow over that period
                 unit = next((u for rx, u in V.FLOW_PERIOD_RES if rx.search(text)), "vehicles_arrived")

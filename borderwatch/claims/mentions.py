@@ -40,6 +40,9 @@ def find_mentions(text: str, offset: int = 0) -> list[Mention]:
 
     out: list[Mention] = []
     for m in V.VEHICLE_RE.finditer(text):
+        if V.PART_AFTER_RE.match(text, m.end()):
+            take(m.start(), m.end())  # "an e-bike battery": a part, and no brand or generic word either
+            continue
         if free(m.start(), m.end()):
             cls = V.word_class(m.group(0))
             if cls:

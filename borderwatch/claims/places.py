@@ -47,7 +47,9 @@ STRONG_NATIONAL_RE = re.compile(
 CROSSINGS: tuple[tuple[str, str, str], ...] = (
     (r"(?:Sino-Korean|China-North Korea|China-DPRK|Sino-North Korean)\s+Friendship\s+Bridge|\bFriendship\s+Bridge", "Dandong", "Sinuiju"),
     (r"New\s+Yalu\s+(?:River\s+)?Bridge", "Dandong", "Sinuiju"),
-    (r"Quanhe|Wonjong", "Hunchun", "Rason"),
+    (r"Quanhe", "Hunchun", "Rason"),
+    # Wonjong is the North Korean end of the Quanhe bridge, inside Rason: the side the name is from
+    (r"Wonjong", "Rason", "Rason"),
     (r"Changbai\s+(?:port|customs|bridge)", "Changbai", "Hyesan"),
     (r"Tumen\s+(?:port|customs|bridge)|Namyang\s+(?:bridge|customs)", "Tumen", "Onsong"),
     (r"Ji['’]an\s+(?:port|customs|bridge)|Manpo\s+(?:bridge|customs)", "Ji'an", "Manpo"),
@@ -59,6 +61,10 @@ METONYM_AFTER_RE = re.compile(r"^(?:[’']s\s+(?:regime|government|leadership|au
                               r"^\s*(?:and|-|–)\s*(?:Beijing|Seoul|Washington|Moscow|Tokyo)\b", re.IGNORECASE)
 METONYM_BEFORE_RE = re.compile(r"(?:\b(?:Beijing|Seoul|Washington|Moscow|Tokyo)\s*(?:and|-|–)\s*|"
                                r"\bsanctions\s+(?:on|against)\s+)$", re.IGNORECASE)
+POSSESSIVE_RE = re.compile(r"(?<=\w)['’]s\b")
+# "lorries waiting at the Quanhe crossing, bound for Rason": where they go is not where they were seen
+DESTINATION_BEFORE_RE = re.compile(r"\b(?:bound for|destined for|head(?:ed|ing|s)? (?:for|to|toward|towards)|"
+                                   r"en route to|on (?:its|their|the) way to)\s+(?:the\s+)?$", re.IGNORECASE)
 THE_PROVINCE_RE = re.compile(r"\b(?:the|that|this) province\b", re.IGNORECASE)
 OUTSIDE_RE = re.compile(r"\b(?:outside|beyond|apart from|unlike)\s+(?:of\s+)?(?:the\s+)?(?:capital\s+(?:city\s+)?of\s+)?$", re.IGNORECASE)
 
@@ -87,7 +93,8 @@ class PlaceResolver:
 
     def find_all_in(self, text: str) -> list:
         if text not in self._cities:
-            self._cities[text] = self.gazetteer.find_all_in(text)
+            # "on Pyongyang's roads": the possessive hides the name from the gazetteer (same offsets)
+            self._cities[text] = self.gazetteer.find_all_in(POSSESSIVE_RE.sub("  ", text))
         return self._cities[text]
 
     def provinces_of(self, text: str) -> list[str]:

@@ -25,7 +25,8 @@ NEGATING_DETERMINER_RE = re.compile(
     re.IGNORECASE,
 )
 RARE_DETERMINER_RE = re.compile(
-    r"(?:\bhardly\s+any|\bscarcely\s+any|\bbarely\s+any|\bfew,?\s+if\s+any,?|\bvirtually\s+no|\balmost\s+no)\s+" + _ADJ + r"$",
+    r"(?:\b(?:rarely|seldom|hardly\s+ever|almost\s+never|scarcely)\s+(?:see|sees|saw|seen|spot|spots|spotted|find|finds|found|"
+    r"encounter\w*|come\s+across)(?:\s+(?:a|an|any))?|\bhardly\s+(?:any|an?)|\bscarcely\s+(?:any|an?)|\bbarely\s+(?:any|an?)|\bfew,?\s+if\s+any,?|(?<!\ba )(?<!\bwhat )(?<!\bquite a )(?<!\bthe )\b(?:very\s+|relatively\s+|too\s+)?few(?!\s+(?:days|weeks|months|years|hours|of))|\bvirtually\s+no|\balmost\s+no)\s+" + _ADJ + r"$",
     re.IGNORECASE,
 )
 # "virtually no" / "almost no" trucks: the conventions' "not a single" is absence; "almost none" is
@@ -48,9 +49,15 @@ NEGATED_PREDICATE_RE = re.compile(
 PREDICATE_REACH = 60  # characters after the mention: its own verb, not one in a later clause
 RARE_PREDICATE_RE = re.compile(
     r"^[^.;]*?\b(?:rarely|seldom|hardly\s+ever|hardly|scarcely|barely|almost\s+never|infrequently|"
-    r"a\s+rare\s+sight|(?<!once )(?:still\s+)?a\s+rarity|(?:are|is|were|was|remain(?:s|ed)?)\s+(?:still\s+)?(?:rare|uncommon|scarce))\b",
+    r"a\s+rare\s+sight|(?:hard|difficult)\s+to\s+(?:find|see|spot|come\s+by)|(?<!once )(?:still\s+)?a\s+rarity|(?:are|is|were|was|remain(?:s|ed)?)\s+(?:still\s+)?(?:rare|uncommon|scarce))\b",
     re.IGNORECASE,
 )
+# "had not seen a bulldozer", "you won't find a single taxi", "never spotted any trucks": a denied verb
+# of seeing right before the mention's determiner
+NEGATED_SEEING_RE = re.compile(
+    r"(?:\b(?:not|never)|n['’]t|\bcannot)\s+(?:\w+\s+){0,2}?(?:see|seen|saw|spot|spotted|find|found|notice|noticed|"
+    r"observe|observed|encounter|encountered|come across|came across)\s+(?:a\s+single|a|an|any|one|even\s+one|a\s+lone)\s+"
+    + _ADJ + r"$", re.IGNORECASE)
 THERE_NO_RE = re.compile(r"\bthere\s+(?:were|was|are|is|have\s+been|has\s+been)\s+(?:no|not\s+(?:a\s+single|any|one))\s+"
                          + _ADJ + r"$", re.IGNORECASE)
 
@@ -58,7 +65,7 @@ THERE_NO_RE = re.compile(r"\bthere\s+(?:were|was|are|is|have\s+been|has\s+been)\
 # Any word that can deny or make rare: a clause without one affirms all its mentions (a fast path
 # that keeps polarity linear in the clause, not in clause x mentions).
 DENIAL_WORD_RE = re.compile(r"\b(?:no|not|none|zero|without|nor|never|nowhere|cannot|hardly|scarcely|barely|rarely|seldom|"
-                            r"infrequently|rare|rarity|uncommon|scarce|few|virtually|almost)\b|n['’]t\b", re.IGNORECASE)
+                            r"infrequently|rare|rarity|uncommon|scarce|few|virtually|almost|hard|difficult)\b|n['’]t\b", re.IGNORECASE)
 
 
 def may_deny(clause: str) -> bool:
@@ -72,7 +79,7 @@ def determiner_polarity(before: str) -> str:
         return AFFIRMED
     if RARE_DETERMINER_RE.search(tail):
         return RARE
-    if NEGATING_DETERMINER_RE.search(tail) or THERE_NO_RE.search(tail):
+    if NEGATING_DETERMINER_RE.search(tail) or THERE_NO_RE.search(tail) or NEGATED_SEEING_RE.search(tail):
         return NEGATED
     return AFFIRMED
 

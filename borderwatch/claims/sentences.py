@@ -23,7 +23,7 @@ _SMALL_WORDS = {"a", "an", "the", "of", "in", "on", "at", "to", "for", "and", "o
 
 # Split points between clauses: the conjunctions that join two statements in one sentence.
 _CLAUSE_SPLIT_RE = re.compile(
-    r";\s+|,\s+(?:but|while|whereas|although|though|which|and then|yet)\s+|(?<!only)(?<!,)\s+but\s+(?!also\b)"
+    r";\s+|,\s+(?:but|while|whereas|although|though|which|and then|yet)\s+|(?<!only)(?<!,)(?<!\ball)(?<!\banything)(?<!\bnothing)\s+but\s+(?!also\b)"
     r"|\s+because\s+|,\s+(?:and|so)\s+(?=(?:then|these|those|they|it|he|she|we|there)\b)",
     re.IGNORECASE,
 )

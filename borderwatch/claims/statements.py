@@ -9,18 +9,22 @@ from borderwatch.claims import vocabulary as V
 from borderwatch.claims.claim import Claim, SentenceInfo
 from borderwatch.claims.cues import (
     AFTER_EVENT_RE,
+    ASIDE_RE,
     CAPTION_MAX_WORDS,
     COMPARED_FROM_RE,
     CONDITION_BEFORE_RE,
     EMPTY_PLACE_RE,
+    HABITUAL_ASIDE_RE,
     HALTED_STATE_RE,
     INFRA_SUBJECT_RE,
     MORE_USERS_RE,
+    NEGATED_TRIGGER_RE,
     NOT_TRAFFIC_RE,
     PERSON_NOUN_RE,
     PRONOUN_REACH,
     PRONOUN_SUBJECT_RE,
     RELATIVE_GAP_RE,
+    SUBJECT_LIST_TAIL_RE,
 )
 from borderwatch.claims.mentions import Mention, classes_of
 from borderwatch.claims.polarity import AFFIRMED, NEGATED, RARE, may_deny, polarity
@@ -76,7 +80,8 @@ class StatementDetectors:
                     and not any(m.start() < e and s < m.end() for s, e, _ in triggers):
                 triggers.append((m.start(), m.end(), "increase"))
         # "he would buy a car if prices fell": a condition, not a change that happened
-        triggers = [t for t in triggers if not CONDITION_BEFORE_RE.search(text[:t[0]])]
+        triggers = [t for t in triggers if not CONDITION_BEFORE_RE.search(text[:t[0]])
+                    and not NEGATED_TRIGGER_RE.search(text[max(0, t[0] - 30):t[0]])]
         if not triggers:
             return []
         desire = V.DESIRE_RE.search(text)
@@ -93,7 +98,8 @@ class StatementDetectors:
             next_start = triggers[i + 1][0] if i + 1 < len(triggers) else len(text)
             before = [m for m in clause_mentions if prev_end <= m.end - clause.start <= ts and ts - (m.end - clause.start) <= SUBJECT_REACH
                       and not PERSON_NOUN_RE.match(self.text, m.end)]
-            if before and "," in self.text[before[-1].end:clause.start + ts] and not COMPARED_FROM_RE.match(text, ts):
+            if (before and "," in self.text[before[-1].end:clause.start + ts] and not COMPARED_FROM_RE.match(text, ts)
+                    and not SUBJECT_LIST_TAIL_RE.match(self.text, before[-1].end, clause.start + ts)):
                 # "what few cars came by, are now looking busier": the cars are not the subject; but in
                 # "e-bikes are cheap, and their numbers are growing" the possessive points back to them
                 referred = THEIR_NUMBERS_RE.search(text, max(0, ts - 40), ts)
@@ -121,7 +127,7 @@ class StatementDetectors:
                 others = [m for m in inf.mentions if not (clause.start <= m.start < clause.end)]
                 if others:
                     classes, inferred = self._class_of(others, index)
-            if (not classes and not clause_mentions and INFRA_SUBJECT_RE.search(text[max(0, ts - 50):ts])
+            if (not classes and not clause_mentions and INFRA_SUBJECT_RE.search(ASIDE_RE.sub("", text[:ts])[-50:])
                     and not NOT_TRAFFIC_RE.search(text[:ts])):
                 # "the bridge has gone quiet", "crossings at Sinuiju picked up again": traffic at a place
                 classes, inferred = [V.ANY], True
@@ -151,10 +157,19 @@ class StatementDetectors:
             out.append(claim)
         return out
 
+    def _habitual(self, clause: Clause, mentions: list[Mention]) -> list[Mention]:
+        """The mentions outside a habitual aside of the clause ("..., usually crowded with trucks, ...")."""
+        spans = [(clause.start + a.start(), clause.start + a.end()) for a in HABITUAL_ASIDE_RE.finditer(clause.text)
+                 if clause.text[a.end():].strip(" .")]
+        return [m for m in mentions if not any(s <= m.start < e for s, e in spans)]
+
     def _absence(self, clause: Clause, inf: SentenceInfo, index: int) -> list[Claim]:
-        mentions = [x for x in inf.mentions if clause.start <= x.start < clause.end and x.kind != "activity"]
+        mentions = self._habitual(clause, [x for x in inf.mentions if clause.start <= x.start < clause.end and x.kind != "activity"])
         # "No excavators were seen", "not a single lorry", "trucks were nowhere to be seen"
         denied = [x for x in mentions if self._polarity(clause, x) == NEGATED]
+        if denied and denied[0].kind == "specific":
+            # "No trucks, buses or cars were seen": the list the determiner stands before
+            denied = self._coordinated(denied[0], [x for x in mentions if x.kind == "specific"])
         if denied:
             classes = classes_of(denied)
             if not classes and not NO_GENERIC_RE.search(self.text[max(clause.start, denied[0].start - 25):denied[0].start]):
@@ -164,6 +179,8 @@ class StatementDetectors:
         m = V.ABSENCE_RE.search(clause.text)
         if not m or re.match(r"-", clause.text[m.end():]):
             return []
+        if any(self._polarity(clause, x) == RARE for x in mentions):
+            return []  # "almost no trucks crossed": a few may have, which is rarity, not absence
         classes = classes_of(mentions)
         if classes and EMPTY_PLACE_RE.search(m.group(0)):
             return []  # "old buses plying the country's empty roads": the buses are there
@@ -178,7 +195,7 @@ class StatementDetectors:
         return polarity(clause.text, mention.start - clause.start, mention.end - clause.start)
 
     def _presence(self, clause: Clause, inf: SentenceInfo, index: int) -> list[Claim]:
-        mentions = [m for m in inf.mentions if clause.start <= m.start < clause.end and m.kind != "activity"]
+        mentions = self._habitual(clause, [m for m in inf.mentions if clause.start <= m.start < clause.end and m.kind != "activity"])
         if not mentions:
             return []
         rare = [m for m in mentions if self._polarity(clause, m) == RARE]
@@ -227,7 +244,8 @@ class StatementDetectors:
             before = [x for x in mentions if 0 <= cs - x.end <= SUBJECT_REACH]
             if before and V.NOUN_LIKE_CUES_RE.match(m.group(0)) and V.MEANS_BEFORE_CUE_RE.search(self.text[before[-1].end:cs]):
                 continue
-            if before and ("," not in self.text[before[-1].end:cs] or self._apposition(before, cs)):
+            if before and ("," not in self.text[before[-1].end:cs] or self._apposition(before, cs)
+                           or SUBJECT_LIST_TAIL_RE.match(self.text, before[-1].end, cs)):
                 return True  # the subject, not a word in an earlier clause ("the cars ..., as the image shows")
         return False
 

@@ -51,6 +51,8 @@ _EXTRA_VEHICLE_WORDS: dict[str, str] = {
     "moto-taxi": "two_wheeler", "motor-taxi": "two_wheeler",
     "military truck": "truck", "army truck": "truck", "cargo vehicle": "truck", "freight vehicle": "truck",
     "goods vehicle": "truck", "heavy goods vehicle": "truck", "articulated lorry": "truck",
+    # not "tanker" alone: in sanctions reporting it is mostly a ship
+    "fuel tanker": "truck", "tanker lorry": "truck", "road tanker": "truck",
 }
 
 # Words from SYNONYMS that mislead in prose ("semi" final, "motor" in "motor vehicles", "van" as
@@ -119,6 +121,12 @@ NON_VEHICLE_PHRASES: tuple[str, ...] = (
 )
 
 
+# A vehicle word before one of these names a part or supply of it, not a vehicle ("an e-bike battery
+# costs 800 yuan", "truck tyres", "car parts").
+PART_AFTER_RE = re.compile(r"[\s\-]+(?:batter(?:y|ies)|tyres?|tires?|engines?|spare parts|parts|wheels?|seats?|"
+                           r"mirrors?|windscreens?|windshields?|headlights?|chargers?)\b", re.IGNORECASE)
+
+
 def plural(word: str) -> str:
     """English plural of a vehicle word (bus -> buses, lorry -> lorries, taxi -> taxis)."""
     head, _, last = word.rpartition(" ")
@@ -175,12 +183,13 @@ DIRECTION_PATTERNS: dict[str, tuple[str, ...]] = {
     "resumed": (
         r"\bresum(?:e|ed|es|ing|ption)\b", r"\brestart(?:ed|s|ing)?\b", r"\breopen(?:ed|s|ing)?\b",
         r"\bonce again (?:flowing|moving|running|crossing|coming)\b", r"\bback in (?:operation|business)\b",
-        r"\brevived?\b", r"\brestored\b", r"\breturned to\b",
+        r"\brevived?\b", r"\brestored\b", r"\b(?:start(?:ed|s|ing)?|beg[au]n|begins?) (?:to )?\w+ again\b",
+        r"\bagain after (?:a|an|the|its|their)\b", r"\bback on the (?:roads?|streets?|bridge)\b", r"\breturned to\b", r"\brecover(?:ed|s|ing)\b", r"\bbounced back\b",
     ),
     "halted": (
         r"\bhalt(?:ed|s|ing)?\b", r"\bsuspend(?:ed|s|ing)?\b", r"\bsuspension\b", r"\bput on hold\b",
         r"\bon hold\b", r"\bstopp(?:ed|ing)\b", r"\bceas(?:ed|es|ing)\b", r"\bshut down\b",
-        r"\bground to a halt\b", r"\bcame to a (?:halt|standstill)\b", r"\bfroze(?:n)?\b",
+        r"\bground to a halt\b", r"\b(?:fell|fallen|gone|went) silent\b", r"\bcame to a (?:halt|standstill)\b", r"\bfroze(?:n)?\b",
         r"\bshutdown\b", r"\bcut off\b", r"\bclosure\b", r"\bno longer\b",
     ),
     "stable": (
@@ -191,10 +200,10 @@ DIRECTION_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bdecreas(?:e|ed|es|ing)\b", r"\bdeclin(?:e|ed|es|ing)\b", r"\bfell\b", r"\bfallen\b",
         r"\bfalling\b", r"\bfewer\b", r"\bshr[iau]nk(?:ing|en)?\b", r"\bdwindl(?:e|ed|es|ing)\b",
         r"\bplummet(?:ed|s|ing)?\b", r"\bplung(?:e|ed|es|ing)\b", r"\bslump(?:ed|s|ing)?\b",
-        r"\bless and less\b", r"\bthinn(?:ed|ing) out\b", r"\bdried up\b", r"\bdrying up\b",
+        r"\bless and less\b", r"\bthinn(?:ed|ing)(?: out)?\b", r"\bdried up\b", r"\bdrying up\b",
         r"\bdrop(?:ped|s|ping)?\b(?! off\b)", r"\bdip(?:ped|s)?\b", r"\bslow(?:ed|ing)? (?:down|to a trickle)\b",
         r"\bslow(?:ed|ing)\b", r"\beas(?:ed|ing) off\b", r"\breduc(?:ed|tion|ing)\b", r"\bhalved\b",
-        r"\bfell by half\b", r"\blighter\b", r"\bquieter\b", r"\b(?:gone|went|fallen|grown) quiet\b",
+        r"\bfell by half\b", r"\b(?:scal(?:ed|ing)|cut(?:ting)?) (?:back|down)\b", r"\bcurtail(?:ed|ing)\b", r"\b(?:only |just |no more than |barely )?a (?:mere )?trickle\b", r"\blighter\b", r"\bquieter\b", r"\b(?:gone|went|fallen|grown) quiet\b",
         r"\bwan(?:ed|ing)\b", r"\b(?:largely |all but |virtually )?disappear(?:ed|ing|s)?\b", r"\bvanish(?:ed|ing|es)?\b",
         r"\bdown from\b", r"\bin (?:smaller|fewer|dwindling|shrinking) numbers\b", r"\btaper(?:ed|ing) off\b", r"\bsparser\b",
     ),
@@ -205,12 +214,12 @@ DIRECTION_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bspread(?:s|ing)?\b", r"\bexpand(?:ed|s|ing)?\b", r"\bmultipl(?:ied|ying)\b",
         r"\bmushroom(?:ed|ing)\b", r"\bproliferat(?:e|ed|ing)\b", r"\bmore and more\b",
         r"\bheavier\b", r"\bbusier\b", r"\b(?:kept|keeps|keep) (?:going up|rising|growing)\b",
-        r"\bgoing up\b", r"\bon the rise\b", r"\bspringing up\b", r"\bsprung up\b", r"\bpicked up\b",
-        r"\bbec(?:ome|omes|ame|oming) (?:increasingly |more |ever more |so |very |hugely |extremely |wildly |quite )?(?:common|popular|widespread|prevalent)\b",
+        r"\bgoing up\b", r"\bon the rise\b", r"\bspringing up\b", r"\bsprung up\b", r"\bpicked up\b(?! (?:passengers|customers|people|goods|cargo|loads?|fares?|riders|travell?ers|workers|students|a|an|the|their|his|her)\b)",
+        r"\bbec(?:ome|omes|ame|oming) (?:increasingly |more |ever more |so |very |hugely |extremely |wildly |quite )?(?:common|commonplace|popular|widespread|prevalent|ubiquitous|everywhere)\b",
         r"\bbec(?:ome|omes|ame|oming) (?:a |an )?(?:increasingly |more |ever more )?(?:common|frequent|familiar|regular) sight\b", r"\bfilling (?:up )?with\b", r"\bflooding\b",
         r"\b(?:a |an )?(?:hike|uptick|upturn|upswing|rebound|boom|spike|explosion)\b(?: in| of)?",
         r"\bclimb(?:ed|s|ing)?\b", r"\bdoubl(?:ed|ing)\b", r"\btripl(?:ed|ing)\b", r"\bswell(?:ed|ing)?\b",
-        r"\b(?:ramp|step)(?:ed|ped)? up\b", r"\bpick(?:s|ing)? up\b", r"\bmore frequent(?:ly)?\b",
+        r"\b(?:ramp|step)(?:ed|ped)? up\b", r"\bpick(?:s|ing)? up\b(?! (?:passengers|customers|people|goods|cargo|loads?|fares?|riders|travell?ers|workers|students|a|an|the|their|his|her)\b)", r"\bmore frequent(?:ly)?\b",
         r"\bincreasingly\b", r"\bup from\b", r"\bin (?:larger|greater|bigger|growing|increasing|record) numbers\b",
     ),
 }
@@ -222,7 +231,7 @@ MORE_RE = re.compile(r"\bmore\b", re.IGNORECASE)
 
 # A verb that someone saw, counted or handled the vehicles: the sentence asserts they were there.
 PRESENCE_RE = re.compile(
-    r"\b(?:seen|see|saw|visible|spotted|observed|identified|sighted|show(?:s|n|ed|ing)?|"
+    r"\b(?:seen|see|sees|saw|visible|spotted|observed|identified|sighted|show(?:s|n|ed|ing)?|"
     r"photographed|captured|filmed|appear(?:s|ed)? (?:in|on)|lined up|line up|lining|parked|parking(?! (?:area|lot|lots|space|spaces|garage|fees?|ban))|"
     r"queued|queuing|queueing|waiting|driving|drove|riding|rid(?:e|es)|rode|carrying|carried|loaded|"
     r"arriv(?:e|ed|es|ing)|flowing|flow(?:ed|s)? into|entering|entered|coming in|came in|"
@@ -236,6 +245,12 @@ PRESENCE_RE = re.compile(
     r"haul(?:s|ed|ing)?|ply(?:ing)?|plies|introduced (?:in|into|to)|shipp(?:ed|ing)|travel(?:l)?(?:s|ed|ing)|"
     r"head(?:s|ed|ing) (?:to|for|into)|pass(?:es|ed|ing) (?:through|over|across)|sit(?:s|ting)? (?:in|at|on|idle)|"
     r"sat (?:in|at|on|idle)|stood (?:in|at|on)|stand(?:s|ing)? (?:in|at|on)|"
+    r"(?:fill|throng|chok|clogg?|jamm?)(?:s|ed|ing|e|es)? (?:the|its|their)|weav(?:e|es|ed|ing)|"
+    r"(?:zip(?:s|ped|ping)?|whizz?(?:es|ed|ing)?|speed(?:s|ing)?|sped|race[sd]?|racing|dart(?:s|ed|ing)?) (?:along|through|past|by|around|across|down|up)|"
+    r"(?:remain(?:s|ed)?|stay(?:s|ed)?|was|were|is|are|been) (?:\w+ )?(?:light|heavy|brisk|steady|sparse|thin)(?! \w+ (?:vehicles|trucks|equipment|machinery))|"
+    r"(?:are|is|were|was) (?:now |still |already )?(?:everywhere|ubiquitous|commonplace|abundant|plentiful)|"
+    r"(?:moved|deployed|dispatched|mobili[sz]ed|redeployed) (?:to|into|onto)|"
+    r"stuck (?:in|at|on|behind)|easy to (?:find|see|spot|get|hail)|(?:mak(?:e|es|ing)|made) (?:the |a |its |their )?(?:[\w\-]+ )?(?:trips?|crossings?|journeys?|runs?)|idle (?:at|in|on|near|along|outside|for)|bogged down|pick(?:s|ed|ing)? up (?:passengers|customers|people|goods|cargo|loads?|fares|riders|travell?ers|workers)|"
     r"left (?:\w+ ){0,3}in (?:their|the|a)|stored|clogg(?:ed|ing)|jamm(?:ed|ing)|crowd(?:s|ed|ing)?|ferr(?:y|ies|ied|ying)|"
     r"awaited|awaiting|wait(?:s|ed)? (?:for|to|on|at|in|near|along|outside)|queue(?:s|d)? (?:on|at|in|near|along|outside)|can be found|could be found|find(?:ing)? new life|found (?:in|at|on)|"
     # conventions: "countless", "plenty", "packed" say vehicles were there (presence only)
@@ -265,7 +280,7 @@ LOCATIVE_RE = re.compile(
     r"\b(?:into|to|from|in|across|through|at|inside|along)\s+(?:the\s+)?(?:neighbou?ring\s+|northern\s+|southern\s+)?"
     r"(?:[A-Z][\w’'\-]+|China|North Korea|country|border|city|region|north|south|provinces?)\b|"
     # "crosses the bridge", "entered the port": the place is the verb's object
-    r"\b(?:cross\w*|enter\w*)\s+the\s+(?:\w+\s+)?(?:bridge|river|border|port|customs|checkpoint|crossing)\b"
+    r"\b(?:cross\w*|enter\w*)\s+the\s+(?:[\w\-]+\s+){0,3}(?i:bridge|river|border|port|customs|checkpoint|crossing)\b"
 )
 
 # Presence words that are also nouns: after a vehicle word they make a compound ("car smuggling").
@@ -302,7 +317,7 @@ OTHER_CUES: dict[str, str] = {
            r"confiscat(?:ed|ing|ion)|(?:has|have|had) ordered|(?:are|were|is|was) (?:purchasing|buying)|"
            # who holds them: "private cars registered to state companies", "taxis operated by enterprises"
            r"(?:are|were|is|was) (?:\w+ly )?(?:registered|owned|operated|run) (?:to|by|under)",
-    "shortage": r"shortage of|scarcity of|lack of (?:vehicles|cars|trucks|buses)",
+    "shortage": r"shortage of|scarcity of|lack of (?:vehicles|cars|trucks|buses)|(?:in )?(?:such )?short supply",
 }
 OTHER_RE = re.compile("|".join(f"(?P<{k}>\\b(?:{v})\\b)" for k, v in OTHER_CUES.items()), re.IGNORECASE)
 
@@ -327,7 +342,7 @@ FUTURE_RE = re.compile(
 )
 # Vague past: the period is before publication but not known.
 VAGUE_PAST_RE = re.compile(
-    r"\b(?:previously(?! (?:reported|said|noted|mentioned|stated))|in the past|used to|formerly|historically|once|first beg[ai]n|in earlier years|"
+    r"\b(?:previously(?! (?:reported|said|noted|mentioned|stated))|in the past|used to|formerly|historically|once(?![\-‐])|first beg[ai]n|in earlier years|"
     r"long ago|years ago|back then|at that time)\b",
     re.IGNORECASE,
 )
