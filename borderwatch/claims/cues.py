@@ -20,7 +20,7 @@ PROFIT_RE = re.compile(r"\b(?:earn\w*|profit\w*|pocket\w*|(?<!-)make|(?<!-)made|
 LOSS_RE = re.compile(r"\b(?:loss\w*|(?<!or )less|hit|below|shortfall)\b", re.IGNORECASE)
 RENT_RE = re.compile(r"\b(?:rent\w*|hire[sd]?|hiring|leas(?:e|es|ed|ing))\b", re.I)
 RENT_PERIODS = tuple((re.compile(rf"\s*(?:a|per|each|every)\s+{u}\b", re.I), u) for u in ("day", "week", "month", "year", "hour"))
-FARE_RE = re.compile(r"\b(?:fares?|ticket|(?:for|per) (?:a |one |each )?ride|a ride (?:in|on|across|from|to)|per passenger|per trip|per (?:person|head|seat)|a (?:head|seat))\b", re.IGNORECASE)
+FARE_RE = re.compile(r"\b(?:fares?|ticket|(?:for|per) (?:a |one |each )?ride|(?:a|one|each) (?:[\w\-]+ )?ride (?:in|on|across|from|to|between)|per passenger|per trip|per (?:person|head|seat)|a (?:head|seat))\b", re.IGNORECASE)
 LICENSE_RE = re.compile(r"\b(?:licen[cs]es?|permits?|waku|certificates?|registration)\b", re.IGNORECASE)
 BRIBE_RE = re.compile(r"\b(?:bribes?|customs office)\b", re.IGNORECASE)
 PRONOUN_SUBJECT_RE = re.compile(r"\b(?:it|they|these|those|them|ones|this)\b", re.IGNORECASE)
@@ -62,6 +62,15 @@ PRICE_MOVED_TO_RE = re.compile(r"\b(?:ris(?:en|e|es|ing)|rose|f(?:a|e)ll(?:en|s|
 # "Unlike last year, taxis are now easy to find": the date is what the claim is set against
 CONTRAST_DATE_RE = re.compile(r"\b(?:unlike|compared (?:with|to)|as opposed to|than)\s+(?:in\s+|during\s+)?$", re.I)
 COMPARED_FROM_RE = re.compile(r"\b(?:up|down) from\b", re.I)
+# "dropped from 12 to just three": a change between two levels; the second is the level now, the first
+# the level before (neither is a count of the change)
+_CHANGE_VERB = (r"(?:rose|risen|rises|fell|fallen|falls|dropped|drops|grew|grown|grows|climbed|increased|decreased|"
+                r"declined|jumped|plunged|plummeted|shrank|shrunk|slumped|surged|soared|dwindled|went|gone|doubled|"
+                r"tripled|halved|recovered)")
+LEVEL_CHANGE_RE = re.compile(rf"\b{_CHANGE_VERB}\s+(?:[\w’'\-]+\s+){{0,2}}?from\s+[^;:]{{1,40}}?\s+to\b", re.I)
+CHANGED_TO_BEFORE_RE = re.compile(rf"\b{_CHANGE_VERB}\s+(?:[\w’'\-]+\s+){{0,2}}?from\s+[^;:]{{1,40}}?\s+to\s+"
+                                  r"(?:at\s+)?(?:only\s+|just\s+|a\s+mere\s+|barely\s+)?$", re.I)
+CHANGED_FROM_BEFORE_RE = re.compile(rf"\b{_CHANGE_VERB}\s+(?:[\w’'\-]+\s+){{0,2}}?from\s+$", re.I)
 # "now sells for $12,000, about twice what it fetched two years ago": the date dates the level compared with
 EARLIER_LEVEL_RE = re.compile(r"\b(?:(?:up|down) from|(?:twice|double|triple|half|times|more than|less than|(?<!more )than)\s+"
                               r"(?:what\s+(?:it|they|one|a\s+\w+)\s+(?:\w+\s+)?(?:fetched|cost|sold|was|were|did|went)))\b", re.I)
@@ -99,6 +108,9 @@ AFTER_EVENT_RE = re.compile(r"\b(?:after|following|since|ending)\s+(?:a|an|the|i
                             r"(?:(?!(?:was|were|is|are|had|has|have|been)\b)[\w\-]+\s+){0,3}$", re.I)
 # "can be sold for", "stand to gain": a price a vehicle would fetch, observed at no time
 HYPOTHETICAL_RE = re.compile(r"\b(?:can|could|would|might|stand(?:s)? to|able to)\b", re.I)
+# "halted for a day", "closed briefly", "until Oct. 10": a halt that ended
+HALT_ENDED_RE = re.compile(r"\b(?:until|till|briefly|temporarily|for (?:a|one|two|three|several|a few) (?:days?|hours?|weeks?)|"
+                           r"overnight|for the day|for the holiday|that day)\b", re.I)
 HALTED_STATE_RE = re.compile(r"\b(?:completely|entirely|totally|fully)\b|^\W*since then\b", re.I)
 # "N percent of <what>": up to five words after "of" say what the share is of
 SHARE_OF_RE = re.compile(r"\s+of\s+((?:[\w’'\-]+\s*){1,5})")

@@ -17,7 +17,7 @@ from borderwatch.claims.dates import (
 )
 
 _PUB_LINE_RE = re.compile(
-    rf"^\W*(?:(?:published|posted|updated|date)\s*:?\s*)?(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
+    rf"^\W*(?:(?:published|posted|updated|date|last updated)(?:\s+on)?\s*:?\s*)?(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
     rf"(?:(?P<t1>\d{{1,2}}:\d{{2}}\s*[AP]M)\s+)?"
     rf"(?:{MONTH_PATTERN}\s+{DAY_PATTERN},?\s+{YEAR_PATTERN}|(?P<d2>\d{{1,2}})\s+(?P<m2>[A-Z][a-z]+)\s+(?P<y2>(?:19|20)\d{{2}})|"
     rf"(?P<iy>(?:19|20)\d{{2}})-(?P<im>\d{{2}})-(?P<id>\d{{2}}))"

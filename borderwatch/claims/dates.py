@@ -218,6 +218,18 @@ def _r_month_relative_part(m: re.Match, ctx: Context) -> Period | None:
     return period
 
 
+def _r_year_relative_part(m: re.Match, ctx: Context) -> Period | None:
+    """"the first half of the year", "mid-last year": that part of the publication year (or the one
+    before); this year's part ends at publication."""
+    if ctx.ref is None:
+        return None
+    year = ctx.ref.end.year + {"last": -1, "next": 1}.get(m.group("which").lower(), 0)
+    period = _year_part(year, m.group("part"))
+    if year == ctx.ref.end.year and period.end and period.end > ctx.ref.end:
+        period = Period(period.start, ctx.ref.end)
+    return period if period.start is None or period.start <= (period.end or period.start) else None
+
+
 def _r_month_span(m: re.Match, ctx: Context) -> Period | None:
     """"October and November 2025": both months in the year given once."""
     year = int(m.group("year"))
@@ -263,6 +275,10 @@ def _r_relative(m: re.Match, ctx: Context) -> Period | None:
         return Period(rs - timedelta(days=1), re_ - timedelta(days=1))
     if t in ("today", "tonight", "this morning", "this afternoon", "this evening"):
         return Period(rs, re_)
+    if t in ("over the weekend", "last weekend", "this weekend", "this past weekend", "at the weekend"):
+        # the latest Saturday and Sunday before publication (on a Sunday: the day before and that day)
+        saturday = re_ - timedelta(days=(re_.weekday() - 5) % 7)
+        return Period(saturday, min(saturday + timedelta(days=1), re_))
     if t in ("this week",):
         return Period(re_ - timedelta(days=re_.weekday()), re_)
     if t == "the past week":  # the seven days before, as "past few days" is the three before
@@ -312,6 +328,8 @@ def _r_past_n(m: re.Match, ctx: Context) -> Period | None:
         start = _add_months(end, -n)
     elif unit == "week":
         start = end - timedelta(weeks=n)
+    elif unit == "fortnight":
+        start = end - timedelta(weeks=2 * n)
     else:
         start = end - timedelta(days=n)
     return Period(start, end)
@@ -383,14 +401,16 @@ _ATOMS: tuple[tuple[str, Resolver], ...] = (
     (rf"\b(?:(?P<which>this|last|next)\s+)?(?P<season>spring|summer|autumn|fall|winter)(?:\s+(?:of\s+)?{YEAR_PATTERN})?\b", _r_season),
     (rf"\b{_PART}[\s\-]+{YEAR_PATTERN}\b", _r_year_part),
     (rf"\b{_PART}[\s\-]+(?P<which>last|this|next)\s+month\b", _r_month_relative_part),
-    (r"\b(?:last night|yesterday|overnight|the previous night|the night before|today|tonight|this morning|"
+    (r"\b(?P<part>the first half of|the second half of|mid|the middle of)[\s\-]+(?P<which>the|this|last|next)\s+year\b",
+     _r_year_relative_part),
+    (r"\b(?:over the weekend|(?:this )?past weekend|last weekend|this weekend|at the weekend|last night|yesterday|overnight|the previous night|the night before|today|tonight|this morning|"
      r"this afternoon|this evening|this week|last week|the previous week|the past week|this month|last month|"
      r"the previous month|the past month|this year|last year|the previous year|a year earlier|a year ago|next year|"
      r"the (?:beginning|start) of (?:the|this) year|early this year|earlier this year|the end of last year|"
      r"late last year|the (?:start|beginning) of (?:this|the) month|early this month|recently|lately|"
      r"in recent (?:weeks|days|months))\b", _r_relative),
     (r"\b(?:(?:over|in|during|within|for)\s+)?the\s+(?:past|last)\s+(?:(?P<n>\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|several|few)\s+)?"
-     r"(?P<unit>years?|months?|weeks?|days?)(?:\s+or\s+so)?\b", _r_past_n),
+     r"(?P<unit>years?|months?|weeks?|fortnights?|days?)(?:\s+or\s+so)?\b", _r_past_n),
     (r"\b(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|a few)\s+(?P<unit>years?|months?|weeks?|days?)\s+ago\b", _r_ago),
     (r"\b(?:last|on|this past|on last|captured|taken|filmed|photographed|shot|acquired)\s+"
      r"(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b", _r_weekday),

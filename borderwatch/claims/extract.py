@@ -32,8 +32,10 @@ from borderwatch.claims.cues import (
     CONTRAST_DATE_RE,
     DATELINE_TAIL_RE,
     EARLIER_LEVEL_RE,
+    HALT_ENDED_RE,
     HYPOTHETICAL_RE,
     IMAGERY_RE,
+    LEVEL_CHANGE_RE,
     PHOTO_CREDIT_RE,
     PRICE_MOVED_TO_RE,
     REPORTING_RE,
@@ -281,10 +283,20 @@ class ArticleExtractor(MeasureDetectors, StatementDetectors):
         if at >= 0:
             # "now cost 3,000 yuan, up from 2,500 yuan last year": the date after "up from" dates the
             # earlier level, not the one this claim is about
-            f_end = clause.start + at + len(focus)
+            f_start, f_end = clause.start + at, clause.start + at + len(focus)
             earlier = {id(d) for d, a in inf.dates if a >= f_end and EARLIER_LEVEL_RE.search(self.text[f_end:a])}
             own = [d for d in own if id(d) not in earlier]
+            # "a truck that cost 7,000 dollars last year now goes for 10,000": a date before "now" in the
+            # focus dates the earlier price
+            now = V.PRESENT_RE.search(focus)
+            if now is not None:
+                cut = clause.start + at + now.start()
+                own = [d for d in own if not any(x is d and f_start <= a < cut for x, a in inf.dates)]
         own, text = self._past_asides(s, clause, own, inf, text)
+        # "300 trucks now cross every day, up from about 100 last year": the date of the earlier level
+        compared = {id(d) for d, a in inf.dates if clause.start <= a and COMPARED_FROM_RE.search(self.text[max(clause.start, a - 40):a])}
+        if kind != "trend" and focus is None:  # (a price's focus has already set its earlier level apart)
+            own = [d for d in own if id(d) not in compared]
         if kind != "trend":
             own = [d for d, a in inf.dates if d in own and not CONTRAST_DATE_RE.search(self.text[max(s.start, a - 25):a])]
         if not own and not V.PRESENT_RE.search(text) and not V.VAGUE_PAST_RE.search(text):
@@ -293,7 +305,7 @@ class ArticleExtractor(MeasureDetectors, StatementDetectors):
             period = self._resolve(expr, ref)
             if period is None:
                 continue
-            if kind == "trend" and THAN_RE.search(self.text[max(s.start, expr.start + s.start - 30):expr.start + s.start]):
+            if kind == "trend" and (id(expr) in compared or THAN_RE.search(self.text[max(s.start, expr.start + s.start - 30):expr.start + s.start])):
                 # "busier than last spring": the change runs from the date compared with up to now
                 return Period(period.start, self._default_end(s.paragraph)), "dated"
             if V.CONTINUE_RE.search(text) and ref is not None and period.end and period.end < ref.end and expr.mode == "point":
@@ -349,11 +361,25 @@ class ArticleExtractor(MeasureDetectors, StatementDetectors):
                 text = text.replace(self.text[max(a0, clause.start):a1], " ")
         return own, text
 
+    def _halted_since(self, period: Period, inf: SentenceInfo) -> Period:
+        """"Truck traffic halted on Oct. 3": a halt on a day is a state from that day on, up to
+        publication (a present state ends there), unless the sentence says it ended ("until",
+        "resumed", "for a day", "briefly") or gives a later date."""
+        if period.start is None or period.start != period.end or HALT_ENDED_RE.search(inf.sentence.text):
+            return period
+        if V.DIRECTION_RES["resumed"].search(inf.sentence.text) or len(inf.dates) > 1:
+            return period
+        end = self._default_end(inf.sentence.paragraph)
+        return Period(period.start, end) if end is not None and end > period.end else period
+
     # --- detectors ------------------------------------------------------------------------------
 
     def _new(self, clause: Clause, inf: SentenceInfo, kind: str, cls: str, confidence: float,
              focus: str | None = None, **kw) -> Claim:
         period, why = self._period(clause, inf, kind, focus)
+        halted = kind == "trend" and kw.get("direction") == "halted" or (kind == "absence" and str(kw.get("note")).startswith("halted"))
+        if halted and why == "dated" and period is not None:
+            period = self._halted_since(period, inf)
         if kind == "price" and why != "dated" and HYPOTHETICAL_RE.search(focus if focus is not None else clause.text):
             period, why = None, "what a vehicle can fetch, not a price observed at a time"
         start, end = period.iso() if period else (None, None)
@@ -378,7 +404,7 @@ class ArticleExtractor(MeasureDetectors, StatementDetectors):
             counted = {c.vehicle_class for c in found}
             found += [c for c in self._presence(clause, inf, index)
                       if c.kind == "presence" and c.vehicle_class not in counted and c.vehicle_class != V.ANY]
-        if found and COMPARED_FROM_RE.search(clause.text):
+        if found and (COMPARED_FROM_RE.search(clause.text) or LEVEL_CHANGE_RE.search(clause.text)):
             found += [c for c in self._trends(clause, inf, index) if c.kind == "trend"]
         return found
 

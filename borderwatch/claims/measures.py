@@ -13,6 +13,8 @@ from borderwatch.claims.cues import (
     BRIBE_RE,
     CAPACITY_BEFORE_RE,
     CHANGE_BY_RE,
+    CHANGED_FROM_BEFORE_RE,
+    CHANGED_TO_BEFORE_RE,
     CLASS_SHARE_RE,
     CLAUSE_END_AFTER_RE,
     COMPARED_AFTER_RE,
@@ -202,7 +204,11 @@ class MeasureDetectors:
         attr = re.search(r"\b(?:had|have|has|lack|lacked|with|without)\s+(?:\w+\s+)?(licen[cs]e plates?|plates?)\b", clause.text, re.I)
         unit = "fraction_with_license_plates" if attr else "fraction"
         share_of = CLASS_SHARE_RE.search(clause.text)
-        if share_of and not attr and classes_of(mentions) and not ATTRIBUTE_RE.search(clause.text[share_of.end():]):
+        attribute = ATTRIBUTE_RE.search(clause.text[share_of.end():]) if share_of else None
+        if share_of and attribute and any(
+                m.kind == "specific" and 0 <= m.start - (clause.start + share_of.end() + attribute.end()) <= 20 for m in mentions):
+            attribute = None  # "most of the vehicles were Chinese-registered trucks": the class, with its origin
+        if share_of and not attr and classes_of(mentions) and not attribute:
             unit = "class_share"  # "most of the vehicles parked were trucks": a share imagery can count
         if attr and re.search(r"\black", clause.text, re.I) and value is not None:
             value = 1.0 - value
@@ -236,6 +242,8 @@ class MeasureDetectors:
             if NOT_BEFORE_RE.search(text[max(0, q.start - 12):q.start]) or (
                     q.word_one and NEGATED_SEEING_RE.search(text[max(0, q.start - 60):q.end] + " ")):
                 continue  # "not a single lorry", "not one truck": absence, not a count
+            if CHANGED_FROM_BEFORE_RE.search(text[max(0, q.start - 60):q.start]):
+                continue  # "dropped from 12 to just three": 12 was the level before, not what is there now
             if CAPACITY_BEFORE_RE.search(text[max(0, q.start - 40):q.start]):
                 continue  # "a parking area large enough for about 100 vehicles": room for them, not vehicles seen
             if q.text.lower() == "one" and PRONOUN_ONE_RE.match(text, q.end):
@@ -252,7 +260,7 @@ class MeasureDetectors:
                     # "five 25-ton trucks": a size compound between the number and its noun
                     gap = re.sub(r"\b\d+(?:\.\d+)?-(?:tons?|tonnes?|t|seat|seater|wheel|wheeled|axle|foot|ft|meter|metre)\b",
                                  "size", self.text[abs_end:m.start], flags=re.I)
-                    if re.fullmatch(r"(?:\s+(?:of\s+)?(?:the\s+)?(?:[\w’'\-]+\s+){0,4}?)|\s*", gap) and not re.search(r"[,.;:()]|\d", gap):
+                    if re.fullmatch(r"(?:\s+(?:of\s+)?(?:the\s+)?(?:[\w’'\-]+\s+){0,4}?)|\s*", gap) and not re.search(r"[,.;:()]|\d|\s(?:--|—|–)\s", gap):
                         target = m
                     break
             unit = "vehicles"
@@ -260,6 +268,9 @@ class MeasureDetectors:
             load = LOAD_RE.match(text[q.end:])
             if load and not (LOAD_EACH_RE.match(text, q.end + load.end()) or LOAD_VERB_RE.search(text[max(0, q.start - 40):q.start])):
                 continue  # "800 kilograms of rice": a measure of goods, neither vehicles nor a load per vehicle
+            if load and target is None and not LOAD_EACH_RE.match(text, q.end + load.end()) and any(
+                    c.unit and c.unit.startswith("vehicles") for c in out):
+                continue  # "the convoy of 30 trucks carried 600 tonnes": the convoy's cargo, not a load per truck
             if load and target is None:
                 # "unload about 40 tons of cargo each": a load per vehicle, not a count of vehicles
                 prior = [m for m in mentions if m.end <= clause.start + q.start and m.start >= inf.sentence.start]
@@ -290,6 +301,8 @@ class MeasureDetectors:
             elif target is None:
                 elided = (THERE_ARE_BEFORE_RE.search(text[:q.start]) is not None
                           and CLAUSE_END_AFTER_RE.match(text, q.end) is not None)
+                # "the number of trucks ... dropped from 12 to just three": the level it changed to
+                elided = elided or CHANGED_TO_BEFORE_RE.search(text[max(0, q.start - 100):q.start]) is not None
                 if q.word_one or not (ELLIPSIS_AFTER_RE.match(text[q.end:]) or NUMBER_VERB_BEFORE_RE.search(text[:q.start])
                                       or elided):
                     continue

@@ -374,8 +374,36 @@ class Share:
     high: float | None = None
 
 
-def find_percentages(text: str) -> list[Share]:
+# "nine in ten taxis", "three out of every four cars": a share said as a ratio of small numbers
+_SMALL = r"(?:\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|fifty|a hundred|hundred)"
+RATIO_RE = re.compile(rf"(?<![\d,.\-])\b(?P<n>{_SMALL})\s+(?:in|out of)\s+(?:every\s+)?(?P<m>{_SMALL})\b(?![\-%,.]\d|\s*(?:%|percent|per cent)|\s+(?:days?|weeks?|months?|years?|hours?|minutes?|km|kilomet\w+|miles?|times)\b)",
+                      re.IGNORECASE)
+
+
+# "a fifth of the cars", "two-thirds of the buses": a fraction in words
+_FRACTION_NUM = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4}
+_FRACTION_DEN = {"third": 3, "quarter": 4, "fifth": 5, "sixth": 6, "tenth": 10}
+FRACTION_RE = re.compile(r"\b(?P<n>a|one|two|three|four)[\s\-](?P<d>third|quarter|fifth|sixth|tenth)s?(?P<of>\s+of\b)?", re.IGNORECASE)
+# "fell by a third": a fraction without "of" only as the size of a change
+_BY_BEFORE_RE = re.compile(r"\bby\s+(?:about\s+|around\s+|roughly\s+|nearly\s+|almost\s+|some\s+|more than\s+)?$", re.IGNORECASE)
+
+
+def _ratios(text: str) -> list[Share]:
     out = []
+    for m in FRACTION_RE.finditer(text):
+        n, d = _FRACTION_NUM[m.group("n").lower()], _FRACTION_DEN[m.group("d").lower()]
+        if n < d and (m.group("of") or _BY_BEFORE_RE.search(text[:m.start()])):
+            out.append(Share(m.start(), m.start("of") if m.group("of") else m.end(), value=n / d))
+    for m in RATIO_RE.finditer(text):
+        n = parse_number(m.group("n").lower().replace("a hundred", "hundred").replace("hundred", "100"))
+        d = parse_number(m.group("m").lower().replace("a hundred", "hundred").replace("hundred", "100"))
+        if n is not None and d and 0 < n < d <= 100:
+            out.append(Share(m.start(), m.end(), value=n / d))
+    return out
+
+
+def find_percentages(text: str) -> list[Share]:
+    out = _ratios(text)
     for m in PERCENT_RE.finditer(text):
         if m.group("c"):
             out.append(Share(m.start(), m.end(), value=float(m.group("c")) / 100))

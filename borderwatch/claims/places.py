@@ -56,6 +56,11 @@ CROSSINGS: tuple[tuple[str, str, str], ...] = (
 )
 CROSSING_RES = tuple((re.compile(p, re.IGNORECASE), cn, kp) for p, cn, kp in CROSSINGS)
 NK_SIDE_RE = re.compile(r"\b(?:on|from) the North Korean side\b|\bsatellite\b|\bimagery\b", re.IGNORECASE)
+# a photo or image of the crossing is read like imagery (the North Korean side), unless the sentence says
+# the camera or source was Chinese
+PICTURE_RE = re.compile(r"\b(?:images?|photo(?:graph)?s?|pictures?|footage|videos?)\b", re.IGNORECASE)
+CN_SIDE_RE = re.compile(r"\b(?:on|from) the Chinese side\b|\bChinese\s+(?:source|camera|photographer|tourist|trader|"
+                        r"media|state media|broadcaster|journalist|resident)s?\b", re.IGNORECASE)
 # A capital standing for its government.
 METONYM_AFTER_RE = re.compile(r"^(?:[’']s\s+(?:regime|government|leadership|authorities|ally|nuclear))|"
                               r"^\s*(?:and|-|–)\s*(?:Beijing|Seoul|Washington|Moscow|Tokyo)\b", re.IGNORECASE)
@@ -65,6 +70,9 @@ POSSESSIVE_RE = re.compile(r"(?<=\w)['’]s\b")
 # "lorries waiting at the Quanhe crossing, bound for Rason": where they go is not where they were seen
 DESTINATION_BEFORE_RE = re.compile(r"\b(?:bound for|destined for|head(?:ed|ing|s)? (?:for|to|toward|towards)|"
                                    r"en route to|on (?:its|their|the) way to)\s+(?:the\s+)?$", re.IGNORECASE)
+# "outside the Hyesan railway station": a facility of the place, so the place itself (not "outside Pyongyang")
+FACILITY_AFTER_RE = re.compile(r"\s+(?:(?-i:[A-Z])[\w\-]+\s+)?(?:railway\s+|train\s+|bus\s+)?(?:station|market|customs|airport|port|harbou?r|hotel|"
+                               r"stadium|hospital|depot|terminal|bridge|factory|plant|checkpoint|office|square)\b", re.IGNORECASE)
 THE_PROVINCE_RE = re.compile(r"\b(?:the|that|this) province\b", re.IGNORECASE)
 OUTSIDE_RE = re.compile(r"\b(?:outside|beyond|apart from|unlike)\s+(?:of\s+)?(?:the\s+)?(?:capital\s+(?:city\s+)?of\s+)?$", re.IGNORECASE)
 
@@ -133,7 +141,7 @@ class PlaceResolver:
         """Places named in ``text`` (offsets shifted by ``offset``), in order."""
         out: list[PlaceHit] = []
         for place, s, e in self.find_all_in(text):
-            if OUTSIDE_RE.search(text[:s]) or METONYM_BEFORE_RE.search(text[max(0, s - 30):s]) \
+            if (OUTSIDE_RE.search(text[:s]) and not FACILITY_AFTER_RE.match(text, e)) or METONYM_BEFORE_RE.search(text[max(0, s - 30):s]) \
                     or METONYM_AFTER_RE.search(text[e:e + 30]):
                 continue
             out.append(PlaceHit(place.name, offset + s, offset + e, True))
@@ -144,7 +152,8 @@ class PlaceResolver:
         for prov in self.provinces_of(text):
             for alias_match in self._province_spans(text, prov):
                 s, e = alias_match
-                if any(cs < offset + e and offset + s < ce for cs, ce in city_spans):
+                if any(cs < offset + e and offset + s < ce for cs, ce in city_spans) or (
+                        OUTSIDE_RE.search(text[:s]) and not FACILITY_AFTER_RE.match(text, e)):
                     continue
                 name = self._province_name(prov)
                 out.append(PlaceHit(name, offset + s, offset + e, name != f"{prov} Province"))
@@ -161,7 +170,8 @@ class PlaceResolver:
         sentence, which says whose source or camera it was)."""
         for rx, cn, kp in CROSSING_RES:
             if rx.search(text):
-                name = kp if NK_SIDE_RE.search(context) else cn
+                nk = NK_SIDE_RE.search(context) or (PICTURE_RE.search(context) and not CN_SIDE_RE.search(context))
+                name = kp if nk else cn
                 return self.gazetteer.get(name).name if name in self.gazetteer else name
         return None
 

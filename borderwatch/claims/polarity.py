@@ -48,7 +48,10 @@ NEGATED_PREDICATE_RE = re.compile(
 )
 PREDICATE_REACH = 60  # characters after the mention: its own verb, not one in a later clause
 RARE_PREDICATE_RE = re.compile(
-    r"^[^.;]*?\b(?:rarely|seldom|hardly\s+ever|hardly|scarcely|barely|almost\s+never|infrequently|"
+    # (not "rarely last a year", "seldom break down": how long they hold up, not whether they are there)
+    r"^[^.;]*?\b(?:(?:rarely|seldom|hardly\s+ever|hardly|scarcely|barely|almost\s+never|infrequently)"
+    r"(?!\s+(?:last|lasts|lasted|break|breaks|broke|work|works|worked|need|needs|needed|sell|sells|sold|cost|costs|"
+    r"survive|survives|get\s+repaired|get\s+fixed|start|starts)\b)|"
     r"a\s+rare\s+sight|(?:hard|difficult)\s+to\s+(?:find|see|spot|come\s+by)|(?<!once )(?:still\s+)?a\s+rarity|(?:are|is|were|was|remain(?:s|ed)?)\s+(?:still\s+)?(?:rare|uncommon|scarce))\b",
     re.IGNORECASE,
 )

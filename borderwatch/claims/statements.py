@@ -41,6 +41,8 @@ TYPE_COMPARISON_RE = re.compile(r"\s+than\s+(?!before|ever|last|in\b|a year|prev
 HYPOTHETICAL_RE = re.compile(r"\b(?:would|should|could|might|ought to)\b", re.IGNORECASE)
 
 
+# "Demand for used Chinese cars has surged": demand as the subject of a change, not a wish
+DEMAND_SUBJECT_RE = re.compile(r"(?:demand|interest)\s+(?:for|in)\s+(?:[\w’'\-]+\s+){1,5}?(?:has|have|had|is|are|was|were)\b", re.I)
 # "and their numbers keep growing": the vehicles of the sentence's other clause
 THEIR_NUMBERS_RE = re.compile(r"\btheir\s+(?:numbers?|count|ranks|use|popularity|sales)\b", re.I)
 # "no vehicles", "not a single vehicle", "without any vehicles": a determiner that denies every kind
@@ -85,6 +87,8 @@ class StatementDetectors:
         if not triggers:
             return []
         desire = V.DESIRE_RE.search(text)
+        if desire and DEMAND_SUBJECT_RE.match(text, desire.start()):
+            desire = None  # "demand for used cars has surged": the demand moves (a trend noted as demand)
         if desire:
             # "they want to import more vehicles": a wish, not a change
             triggers = [t for t in triggers if t[0] < desire.start()]
@@ -198,6 +202,9 @@ class StatementDetectors:
         mentions = self._habitual(clause, [m for m in inf.mentions if clause.start <= m.start < clause.end and m.kind != "activity"])
         if not mentions:
             return []
+        shortage = V.OTHER_RE.search(clause.text)
+        if shortage and shortage.group("shortage") and any(m.start - clause.start >= shortage.end() for m in mentions):
+            return []  # "a severe shortage of tractors": what is short is no presence (kind other)
         rare = [m for m in mentions if self._polarity(clause, m) == RARE]
         if rare:
             # "Buses are rarely seen": neither presence nor absence; kept as an observation

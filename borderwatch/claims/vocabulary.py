@@ -33,6 +33,7 @@ _EXTRA_VEHICLE_WORDS: dict[str, str] = {
     "electric bicycle": "two_wheeler", "electric bike": "two_wheeler", "electric motorcycle": "two_wheeler",
     "electric scooter": "two_wheeler", "scooter": "two_wheeler", "motor scooter": "two_wheeler",
     "motorized scooter": "two_wheeler", "moped": "two_wheeler", "tricycle": "two_wheeler",
+    "two-wheeler": "two_wheeler", "three-wheeler": "two_wheeler", "e-scooter": "two_wheeler", "motorcar": "car",
     "excavator": "heavy_equipment", "bulldozer": "heavy_equipment", "tractor": "heavy_equipment",
     "crane": "heavy_equipment", "loader": "heavy_equipment", "wheel loader": "heavy_equipment",
     "forklift": "heavy_equipment", "backhoe": "heavy_equipment", "grader": "heavy_equipment",
@@ -191,6 +192,8 @@ DIRECTION_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bon hold\b", r"\bstopp(?:ed|ing)\b", r"\bceas(?:ed|es|ing)\b", r"\bshut down\b",
         r"\bground to a halt\b", r"\b(?:fell|fallen|gone|went) silent\b", r"\bcame to a (?:halt|standstill)\b", r"\bfroze(?:n)?\b",
         r"\bshutdown\b", r"\bcut off\b", r"\bclosure\b", r"\bno longer\b",
+        # "crossings were closed on Oct. 3", "the bridge was closed to traffic"
+        r"\b(?:was|were|been|being|is|are)\s+(?:\w+ly\s+)?closed\b", r"\bclosed (?:to|off)\b",
     ),
     "stable": (
         r"\bremain(?:ed|s)? (?:stable|steady|unchanged|flat|the same)\b", r"\bstay(?:ed|s)? (?:stable|steady|flat|the same)\b",
@@ -237,7 +240,7 @@ PRESENCE_RE = re.compile(
     r"arriv(?:e|ed|es|ing)|flowing|flow(?:ed|s)? into|entering|entered|coming in|came in|"
     r"come in|crossing|crossed|smuggl(?:e|ed|es|ing)|import(?:ed|ing|s)?|bring(?:ing|s)? (?:in|into)|"
     r"brought (?:in|into)|bought|deliver(?:s|ed|ing)?|continu(?:es|ed)|there (?:are|were|is|was)|"
-    r"plying|on the (?:streets?|roads?)|in use|used by|use of|uses?|rel(?:y|ies|ied) on|walking (?:his|her|their|a|an)|"
+    r"plying|on the (?:streets?|roads?)|in use|used by|(?:are|is|were|was) still (?:being )?used (?:to|for|as)|use of|uses?|rel(?:y|ies|ied) on|walking (?:his|her|their|a|an)|"
     r"transported|being transported|beg[ai]n|takes place|taking place|occurr?(?:s|ed|ing)|"
     # being there and moving, whatever the verb: "lorries hauling coal kept rolling in", "the caravan
     # of trucks rumbles across", "used cars were introduced into Rajin port"
@@ -248,7 +251,7 @@ PRESENCE_RE = re.compile(
     r"(?:fill|throng|chok|clogg?|jamm?)(?:s|ed|ing|e|es)? (?:the|its|their)|weav(?:e|es|ed|ing)|"
     r"(?:zip(?:s|ped|ping)?|whizz?(?:es|ed|ing)?|speed(?:s|ing)?|sped|race[sd]?|racing|dart(?:s|ed|ing)?) (?:along|through|past|by|around|across|down|up)|"
     r"(?:remain(?:s|ed)?|stay(?:s|ed)?|was|were|is|are|been) (?:\w+ )?(?:light|heavy|brisk|steady|sparse|thin)(?! \w+ (?:vehicles|trucks|equipment|machinery))|"
-    r"(?:are|is|were|was) (?:now |still |already )?(?:everywhere|ubiquitous|commonplace|abundant|plentiful)|"
+    r"(?:are|is|were|was) (?:now |still |already )?(?:everywhere|ubiquitous|commonplace|common|widespread|abundant|plentiful)|"
     r"(?:moved|deployed|dispatched|mobili[sz]ed|redeployed) (?:to|into|onto)|"
     r"stuck (?:in|at|on|behind)|easy to (?:find|see|spot|get|hail)|(?:mak(?:e|es|ing)|made) (?:the |a |its |their )?(?:[\w\-]+ )?(?:trips?|crossings?|journeys?|runs?)|idle (?:at|in|on|near|along|outside|for)|bogged down|pick(?:s|ed|ing)? up (?:passengers|customers|people|goods|cargo|loads?|fares|riders|travell?ers|workers)|"
     r"left (?:\w+ ){0,3}in (?:their|the|a)|stored|clogg(?:ed|ing)|jamm(?:ed|ing)|crowd(?:s|ed|ing)?|ferr(?:y|ies|ied|ying)|"
@@ -306,7 +309,7 @@ DESIRE_RE = re.compile(
 # they were used for, orders and confiscations, shortages.
 OTHER_CUES: dict[str, str] = {
     "quality": r"(?:too|very|so|simply|nearly|almost)\s+(?:old|worn|expensive|cheap|worthless)|worthless|high[\s\-]quality|"
-               r"low[\s\-]quality|poor[\s\-]quality|defective|broken[\s\-]down|broke down|(?:often |frequently |constantly )?break(?:s|ing)? down|near the end of their|"
+               r"low[\s\-]quality|poor[\s\-]quality|decades[\s\-]old|(?:are|is|were|was)\s+(?:now\s+|all\s+|mostly\s+)?(?:many years|(?:more than |over )?\d+ years)\s+old|defective|broken[\s\-]down|broke down|(?:often |frequently |constantly )?break(?:s|ing)? down|near the end of their|"
                r"look(?:s|ed)? (?:acceptable|new|good|old)|(?:old|aging|ageing|rusty|rundown|run-down) (?:models|fleets?)",
     "preference": r"(?:most\s+)?preferred|prefer(?:s|red)?|favou?rite|(?:residents|people|customers|buyers|traders) want|"
                   r"drawing (?:significant |much |a lot of )?(?:public |popular )?(?:interest|attention)|sought[\s\-]after",
@@ -314,7 +317,7 @@ OTHER_CUES: dict[str, str] = {
     # "more convenient"), which describe the product, not vehicles observed anywhere
     "comparison": r"sell(?:s|ing)? (?:more |less )?(?:slowly|poorly|quickly|well)|dominat(?:e|es|ed|ing) (?:the )?market",
     "use": r"formerly (?:served|used|ran|belonged)|(?:have|has|had)(?: only)? been used for|replaced (?:their|the|its)|"
-           r"confiscat(?:ed|ing|ion)|(?:has|have|had) ordered|(?:are|were|is|was) (?:purchasing|buying)|"
+           r"confiscat(?:ed|ing|ion)|requisition(?:ed|ing|s)?|impound(?:ed|ing)|(?:has|have|had) ordered(?!(?:\s+[\w\-]+){1,4}\s+to\s+(?!be\b)\w+)|(?:are|were|is|was) (?:purchasing|buying)|"
            # who holds them: "private cars registered to state companies", "taxis operated by enterprises"
            r"(?:are|were|is|was) (?:\w+ly )?(?:registered|owned|operated|run) (?:to|by|under)",
     "shortage": r"shortage of|scarcity of|lack of (?:vehicles|cars|trucks|buses)|(?:in )?(?:such )?short supply",
@@ -342,7 +345,7 @@ FUTURE_RE = re.compile(
 )
 # Vague past: the period is before publication but not known.
 VAGUE_PAST_RE = re.compile(
-    r"\b(?:previously(?! (?:reported|said|noted|mentioned|stated))|in the past|used to|formerly|historically|once(?![\-‐])|first beg[ai]n|in earlier years|"
+    r"\b(?:previously(?! (?:reported|said|noted|mentioned|stated))|in the past|(?<!\bare )(?<!\bis )(?<!\bwas )(?<!\bwere )(?<!\bbeing )(?<!\bbeen )(?<!\bstill )(?<!\bwidely )(?<!\bmainly )used to|formerly|historically|once(?![\-‐])|first beg[ai]n|in earlier years|"
     r"long ago|years ago|back then|at that time)\b",
     re.IGNORECASE,
 )
@@ -390,12 +393,14 @@ QUANTIFIER_SHARES: tuple[tuple[str, float | None, float | None, float | None], .
     # pattern, value, low, high (conventions: most 0.5-1.0, overwhelmingly 0.8-1.0, none 0.0, all 1.0)
     (r"\b(?:nearly|almost|virtually) all\b", None, 0.9, 1.0),
     (r"\boverwhelming(?:ly)?\b", None, 0.8, 1.0),
-    (r"\b(?:the )?(?:vast )?majority of\b", None, 0.5, 1.0),
+    (r"\b(?:the )?(?:vast )?(?:majority|bulk) of\b", None, 0.5, 1.0),
     (r"\bmost (?:of (?:the|them|these)\b|\w+ (?:vehicles|cars|trucks|buses|bikes|motorcycles|lorries|taxis)\b|"
      r"(?:vehicles|cars|trucks|buses|bikes|motorcycles|lorries|taxis)\b)", None, 0.5, 1.0),
     # additions: "mainly" -> 0.5-1.0 like "most"; its synonyms with it
     (r"\b(?:mainly|mostly|predominantly|chiefly|primarily)\b", None, 0.5, 1.0),
-    (r"\b(?:about |around |roughly )?half of\b", 0.5, None, None),
+    (r"\btwo[\s\-]thirds\b(?: of)?", 2 / 3, None, None),
+    (r"\bthree[\s\-]quarters\b(?: of)?", 0.75, None, None),
+    (r"\b(?:about |around |roughly )?half (?:of|the)\b", 0.5, None, None),
     (r"\b(?:a|one) third of\b", 1 / 3, None, None),
     (r"\b(?:a|one) quarter of\b", 0.25, None, None),
     (r"^\W*none\b|\bnone of (?:the|them|these)\b", 0.0, None, None),
