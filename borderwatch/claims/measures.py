@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from borderwatch.claims import vocabulary as V
 from borderwatch.claims.claim import Claim, SentenceInfo
@@ -46,7 +47,7 @@ from borderwatch.claims.cues import (
     THERE_ARE_BEFORE_RE,
     WAGE_RE,
 )
-from borderwatch.claims.mentions import classes_of, find_mentions
+from borderwatch.claims.mentions import Mention, classes_of, find_mentions
 from borderwatch.claims.numbers import VERB_HEDGE, Quantity, find_amounts, find_percentages, find_quantities
 from borderwatch.claims.polarity import NEGATED_SEEING_RE
 from borderwatch.claims.sentences import Clause
@@ -59,6 +60,82 @@ def _after_verb_hedge(q) -> int:
     "topped") opens the quantity itself, so the verb the subject needs ends inside it."""
     verb = VERB_HEDGE_RE.match(q.text)
     return q.start + verb.end() if verb else q.start
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """What one quantity counts: its classes, whether they were inferred, the unit, the vehicle word."""
+
+    classes: list[str]
+    inferred: bool
+    unit: str = "vehicles"
+    target: Mention | None = None
+    # "3-5 people buy one car": clause offsets of "one car", which is then no count of its own
+    per_span: tuple[int, int] | None = None
+
+
+def _not_a_count(text: str, q: Quantity) -> bool:
+    """The number is no count of vehicles whatever follows it."""
+    if NOT_BEFORE_RE.search(text[max(0, q.start - 12):q.start]) or (
+            q.word_one and NEGATED_SEEING_RE.search(text[max(0, q.start - 60):q.end] + " ")):
+        return True  # "not a single lorry", "not one truck": absence, not a count
+    if CHANGED_FROM_BEFORE_RE.search(text[max(0, q.start - 60):q.start]):
+        return True  # "dropped from 12 to just three": 12 was the level before, not what is there now
+    if CAPACITY_BEFORE_RE.search(text[max(0, q.start - 40):q.start]):
+        return True  # "a parking area large enough for about 100 vehicles": room for them, not vehicles seen
+    if q.text.lower() == "one" and PRONOUN_ONE_RE.match(text, q.end):
+        return True  # "one could buy ...": the pronoun, not a number
+    if re.match(r"^\s*(?:times|years?|days?|months?|weeks?|hours?|km|kilometers|inch|cc|%|percent)\b", text[q.end:], re.I):
+        return True
+    return bool(re.match(r"^[\-–]\w", text[q.end:]) or re.search(r"[\w\-]$", text[:q.start]) and text[q.start - 1:q.start] == "-")
+
+
+def _not_a_load_per_vehicle(text: str, q: Quantity, load_end: int, target: Mention | None, out: list[Claim]) -> bool:
+    """A weight after the number (``load_end`` past its end) that is not what each vehicle carries."""
+    each = LOAD_EACH_RE.match(text, q.end + load_end)
+    if not (each or LOAD_VERB_RE.search(text[max(0, q.start - 40):q.start])):
+        return True  # "800 kilograms of rice": a measure of goods, neither vehicles nor a load per vehicle
+    # "the convoy of 30 trucks carried 600 tonnes": the convoy's cargo, not a load per truck
+    return target is None and not each and any(c.unit and c.unit.startswith("vehicles") for c in out)
+
+
+def _people_per_vehicle(text: str, q: Quantity, people: str) -> _Counted | None:
+    """"3-5 people buy one car": people per vehicle, when a vehicle word follows."""
+    per = re.search(r"\b(?:one|a single|each|per|every)\s+(\w+(?:\s\w+)?)", text[q.end:q.end + 80], re.I)
+    ms = find_mentions(per.group(1)) if per else []
+    if not classes_of(ms):
+        return None
+    return _Counted(classes_of(ms), False, unit=f"{people.strip().lower()}_per_vehicle",
+                    per_span=(q.end + per.start(), q.end + per.end()))
+
+
+def _stands_for_vehicles(text: str, q: Quantity) -> bool:
+    """A number with no vehicle word after it that still counts vehicles named before it."""
+    elided = (THERE_ARE_BEFORE_RE.search(text[:q.start]) is not None
+              and CLAUSE_END_AFTER_RE.match(text, q.end) is not None)
+    # "the number of trucks ... dropped from 12 to just three": the level it changed to
+    elided = elided or CHANGED_TO_BEFORE_RE.search(text[max(0, q.start - 100):q.start]) is not None
+    return not (q.word_one or not (ELLIPSIS_AFTER_RE.match(text[q.end:]) or NUMBER_VERB_BEFORE_RE.search(text[:q.start])
+                                   or elided))
+
+
+def _partitive_or_nameless(text: str, q: Quantity, target: Mention | None) -> bool:
+    if q.value == 1 and q.kind == "count" and re.match(r"\s+of\b", text[q.end:]):
+        return True  # "one of the North's models": a partitive, not a count
+    return q.word_one and (target is None or target.kind != "specific")  # "another unidentified model": no vehicle word to count
+
+
+def _count_unit(text: str, unit: str) -> tuple[str, bool]:
+    """(unit, flow): a count per period ("a day") or an inflow ("arrived") rather than vehicles there."""
+    if unit == "vehicles":
+        unit = next((u for rx, u in V.PER_UNIT_RES if rx.search(text)), unit)
+    # "at the Quanhe crossing": a named crossing is a place, not vehicles crossing
+    flow = any(not (f.group(0).lower() == "crossing" and re.search(r"\b[A-Z][\w’'\-]+\s+$", text[:f.start()]))
+               for f in V.FLOW_VERB_RE.finditer(text))
+    if flow and unit == "vehicles":
+        # "10 cars arrived last week": an inflow over that period
+        unit = next((u for rx, u in V.FLOW_PERIOD_RES if rx.search(text)), "vehicles_arrived")
+    return unit, flow
 
 
 class MeasureDetectors:
@@ -228,128 +305,119 @@ class MeasureDetectors:
                   and m.end <= clause.start + at]
         return inside[0] if inside else None
 
-    def _quantities(self, clause: Clause, inf: SentenceInfo, index: int) -> list[Claim]:  # noqa: C901 - one branch per quantity cue
+    def _quantities(self, clause: Clause, inf: SentenceInfo, index: int) -> list[Claim]:
         text = clause.text
-        money = [(a.start, a.end) for a in find_amounts(text)] + [(p.start, p.end) for p in find_percentages(text)]
-        # "images from Sept. 2", "in 2019": numbers inside a date are no counts
-        money += [(a - clause.start, a - clause.start + d.end - d.start) for d, a in inf.dates]
-        out = []
+        not_counts = self._spans_not_counted(clause, inf)
+        out: list[Claim] = []
         mentions = [m for m in inf.mentions if m.kind != "activity"]
         consumed: list[tuple[int, int]] = []
         for q in find_quantities(text):
-            if any(q.start < e and s < q.end for s, e in money + consumed):
+            if any(q.start < e and s < q.end for s, e in not_counts + consumed) or _not_a_count(text, q):
                 continue
-            if NOT_BEFORE_RE.search(text[max(0, q.start - 12):q.start]) or (
-                    q.word_one and NEGATED_SEEING_RE.search(text[max(0, q.start - 60):q.end] + " ")):
-                continue  # "not a single lorry", "not one truck": absence, not a count
-            if CHANGED_FROM_BEFORE_RE.search(text[max(0, q.start - 60):q.start]):
-                continue  # "dropped from 12 to just three": 12 was the level before, not what is there now
-            if CAPACITY_BEFORE_RE.search(text[max(0, q.start - 40):q.start]):
-                continue  # "a parking area large enough for about 100 vehicles": room for them, not vehicles seen
-            if q.text.lower() == "one" and PRONOUN_ONE_RE.match(text, q.end):
-                continue  # "one could buy ...": the pronoun, not a number
-            if re.match(r"^\s*(?:times|years?|days?|months?|weeks?|hours?|km|kilometers|inch|cc|%|percent)\b", text[q.end:], re.I):
-                continue
-            if re.match(r"^[\-–]\w", text[q.end:]) or re.search(r"[\w\-]$", text[:q.start]) and text[q.start - 1:q.start] == "-":
-                continue
-            abs_end = clause.start + q.end
-            # the vehicle word the quantity counts: within four words after it
-            target = None
-            for m in mentions:
-                if abs_end <= m.start <= abs_end + 60:
-                    # "five 25-ton trucks": a size compound between the number and its noun
-                    gap = re.sub(r"\b\d+(?:\.\d+)?-(?:tons?|tonnes?|t|seat|seater|wheel|wheeled|axle|foot|ft|meter|metre)\b",
-                                 "size", self.text[abs_end:m.start], flags=re.I)
-                    if re.fullmatch(r"(?:\s+(?:of\s+)?(?:the\s+)?(?:[\w’'\-]+\s+){0,4}?)|\s*", gap) and not re.search(r"[,.;:()]|\d|\s(?:--|—|–)\s", gap):
-                        target = m
-                    break
-            unit = "vehicles"
-            people = PEOPLE_RE.match(text[q.end:])
+            target = self._counted_word(clause.start + q.end, mentions)
             load = LOAD_RE.match(text[q.end:])
-            if load and not (LOAD_EACH_RE.match(text, q.end + load.end()) or LOAD_VERB_RE.search(text[max(0, q.start - 40):q.start])):
-                continue  # "800 kilograms of rice": a measure of goods, neither vehicles nor a load per vehicle
-            if load and target is None and not LOAD_EACH_RE.match(text, q.end + load.end()) and any(
-                    c.unit and c.unit.startswith("vehicles") for c in out):
-                continue  # "the convoy of 30 trucks carried 600 tonnes": the convoy's cargo, not a load per truck
-            if load and target is None:
-                # "unload about 40 tons of cargo each": a load per vehicle, not a count of vehicles
-                prior = [m for m in mentions if m.end <= clause.start + q.start and m.start >= inf.sentence.start]
-                classes, inferred = self._class_of(prior[-1:], index) if prior else (self._lookbackclasses_of(index) or [], True)
-                if not classes:
-                    continue
-                kind = "approximate" if q.kind in ("count", "approximate") and q.value is not None else q.kind
-                per = self._one_class(classes)
-                out.append(self._new(clause, inf, kind, per, 0.6 - 0.1 * inferred, value=q.value, low=q.low,
-                                     high=q.high, unit=f"tonnes_cargo_per_{'vehicle' if per == V.ANY else per}",
-                                     note="load per vehicle, not a vehicle count"))
+            if load and _not_a_load_per_vehicle(text, q, load.end(), target, out):
                 continue
-            if people:
-                # "3-5 people buy one car": people per vehicle
-                per = re.search(r"\b(?:one|a single|each|per|every)\s+(\w+(?:\s\w+)?)", text[q.end:q.end + 80], re.I)
-                ms = find_mentions(per.group(1)) if per else []
-                if not classes_of(ms):
-                    continue
-                consumed.append((q.end + per.start(), q.end + per.end()))
-                unit = f"{people.group(0).strip().lower()}_per_vehicle"
-                classes, inferred = classes_of(ms), False
-                target = None
-            elif target is None and (subject := self._number_of_subject(clause, mentions, _after_verb_hedge(q))) is not None:
-                # "the number of taxis in Pyongyang is estimated at 2,000 to 3,000": the figure is the subject's
-                classes, inferred = self._class_of([subject], index)
-                if not classes:
-                    continue
-            elif target is None:
-                elided = (THERE_ARE_BEFORE_RE.search(text[:q.start]) is not None
-                          and CLAUSE_END_AFTER_RE.match(text, q.end) is not None)
-                # "the number of trucks ... dropped from 12 to just three": the level it changed to
-                elided = elided or CHANGED_TO_BEFORE_RE.search(text[max(0, q.start - 100):q.start]) is not None
-                if q.word_one or not (ELLIPSIS_AFTER_RE.match(text[q.end:]) or NUMBER_VERB_BEFORE_RE.search(text[:q.start])
-                                      or elided):
-                    continue
-                prior = [m for m in mentions if m.end <= clause.start + q.start and m.start >= inf.sentence.start]
-                if prior:
-                    classes, inferred = self._class_of(prior[-1:], index)
-                else:
-                    classes, inferred = self._lookbackclasses_of(index) or [], True
-                if not classes:
-                    continue
-            else:
-                if target.kind == "specific" and target.cls:
-                    classes, inferred = [target.cls], False
-                else:
-                    classes, inferred = self._class_of([target], index)
-            if q.value == 1 and q.kind == "count" and re.match(r"\s+of\b", text[q.end:]):
-                continue  # "one of the North's models": a partitive, not a count
-            if q.word_one and (target is None or target.kind != "specific"):
-                continue  # "another unidentified model": no vehicle word to count
-            post = POST_BOUND_RE.match(self.text, target.end) if target is not None else None
-            if post and q.kind in ("count", "range", "approximate"):
-                top, bottom = (q.high, q.low) if q.kind == "range" else (q.value, q.value)
-                q = Quantity(q.start, q.end, "upper_bound", high=top, text=q.text, vague=q.vague) if post.group("upper") \
-                    else Quantity(q.start, q.end, "lower_bound", low=bottom, text=q.text, vague=q.vague)
-            kind = q.kind
-            negation = V.NEGATION_RE.search(text[max(0, q.start - 60):q.start])
-            if negation and kind == "lower_bound":
-                q = q.negated()
-                kind = q.kind
-            if unit == "vehicles":
-                for rx, u in V.PER_UNIT_RES:
-                    if rx.search(text):
-                        unit = u
-                        break
-            # "at the Quanhe crossing": a named crossing is a place, not vehicles crossing
-            flow = any(not (f.group(0).lower() == "crossing" and re.search(r"\b[A-Z][\w’'\-]+\s+$", text[:f.start()]))
-                       for f in V.FLOW_VERB_RE.finditer(text))
-            if flow and unit == "vehicles":
-                # "10 cars arrived last week": an inflow over that period
-                unit = next((u for rx, u in V.FLOW_PERIOD_RES if rx.search(text)), "vehicles_arrived")
-            notes = []
-            if q.vague:
-                notes.append(f"'{q.text.strip()}'")
-            if flow:
-                notes.append("flow: vehicles that came in")
-            conf = 0.85 - 0.15 * inferred - 0.1 * q.vague - 0.2 * (q.value == 1 and q.kind == "count")
-            out.append(self._new(clause, inf, kind, self._one_class(classes), conf, value=q.value, low=q.low,
-                                 high=q.high, unit=unit, note="; ".join(notes) or None))
+            if load and target is None:
+                per_vehicle = self._load_per_vehicle(clause, inf, index, q, mentions)
+                if per_vehicle is not None:
+                    out.append(per_vehicle)
+                continue
+            counted = self._what_is_counted(clause, inf, index, q, target, mentions)
+            if counted is None:
+                continue
+            if counted.per_span is not None:
+                consumed.append(counted.per_span)
+            if _partitive_or_nameless(text, q, counted.target):
+                continue
+            out.append(self._count_claim(clause, inf, self._bounded(text, q, counted.target), counted))
         return out
+
+    @staticmethod
+    def _spans_not_counted(clause: Clause, inf: SentenceInfo) -> list[tuple[int, int]]:
+        """Clause offsets of the numbers that belong to money, percentages and dates."""
+        text = clause.text
+        spans = [(a.start, a.end) for a in find_amounts(text)] + [(p.start, p.end) for p in find_percentages(text)]
+        # "images from Sept. 2", "in 2019": numbers inside a date are no counts
+        spans += [(a - clause.start, a - clause.start + d.end - d.start) for d, a in inf.dates]
+        return spans
+
+    def _counted_word(self, abs_end: int, mentions: list[Mention]) -> Mention | None:
+        """The vehicle word a quantity ending at ``abs_end`` counts: within four words after it."""
+        for m in mentions:
+            if abs_end <= m.start <= abs_end + 60:
+                # "five 25-ton trucks": a size compound between the number and its noun
+                gap = re.sub(r"\b\d+(?:\.\d+)?-(?:tons?|tonnes?|t|seat|seater|wheel|wheeled|axle|foot|ft|meter|metre)\b",
+                             "size", self.text[abs_end:m.start], flags=re.I)
+                if re.fullmatch(r"(?:\s+(?:of\s+)?(?:the\s+)?(?:[\w’'\-]+\s+){0,4}?)|\s*", gap) and not re.search(r"[,.;:()]|\d|\s(?:--|—|–)\s", gap):
+                    return m
+                return None
+        return None
+
+    def _earlier_classes(self, clause: Clause, inf: SentenceInfo, index: int, q: Quantity,
+                         mentions: list[Mention]) -> tuple[list[str], bool]:
+        """(classes, inferred) of the last vehicle word of the sentence before ``q``, else of an earlier sentence."""
+        prior = [m for m in mentions if m.end <= clause.start + q.start and m.start >= inf.sentence.start]
+        if prior:
+            return self._class_of(prior[-1:], index)
+        return self._lookbackclasses_of(index) or [], True
+
+    def _load_per_vehicle(self, clause: Clause, inf: SentenceInfo, index: int, q: Quantity,
+                          mentions: list[Mention]) -> Claim | None:
+        """"unload about 40 tons of cargo each": a load per vehicle, not a count of vehicles."""
+        classes, inferred = self._earlier_classes(clause, inf, index, q, mentions)
+        if not classes:
+            return None
+        kind = "approximate" if q.kind in ("count", "approximate") and q.value is not None else q.kind
+        per = self._one_class(classes)
+        return self._new(clause, inf, kind, per, 0.6 - 0.1 * inferred, value=q.value, low=q.low,
+                         high=q.high, unit=f"tonnes_cargo_per_{'vehicle' if per == V.ANY else per}",
+                         note="load per vehicle, not a vehicle count")
+
+    def _what_is_counted(self, clause: Clause, inf: SentenceInfo, index: int, q: Quantity,
+                         target: Mention | None, mentions: list[Mention]) -> _Counted | None:
+        """What ``q`` counts, None when it counts no vehicles. A vehicle word right after the number
+        is the plain case; without one the figure may still be a subject's ("the number of taxis ...
+        is 2,000") or stand for vehicles named earlier ("there are 30")."""
+        text = clause.text
+        people = PEOPLE_RE.match(text[q.end:])
+        if people:
+            return _people_per_vehicle(text, q, people.group(0))
+        if target is None and (subject := self._number_of_subject(clause, mentions, _after_verb_hedge(q))) is not None:
+            # "the number of taxis in Pyongyang is estimated at 2,000 to 3,000": the figure is the subject's
+            classes, inferred = self._class_of([subject], index)
+            return _Counted(classes, inferred) if classes else None
+        if target is None:
+            if not _stands_for_vehicles(text, q):
+                return None
+            classes, inferred = self._earlier_classes(clause, inf, index, q, mentions)
+            return _Counted(classes, inferred) if classes else None
+        if target.kind == "specific" and target.cls:
+            return _Counted([target.cls], False, target=target)
+        classes, inferred = self._class_of([target], index)
+        return _Counted(classes, inferred, target=target)
+
+    def _bounded(self, text: str, q: Quantity, target: Mention | None) -> Quantity:
+        """``q`` with the bound said after its vehicle word ("30 trucks or more") or denied before it
+        ("not more than a dozen" is at most a dozen)."""
+        post = POST_BOUND_RE.match(self.text, target.end) if target is not None else None
+        if post and q.kind in ("count", "range", "approximate"):
+            top, bottom = (q.high, q.low) if q.kind == "range" else (q.value, q.value)
+            q = Quantity(q.start, q.end, "upper_bound", high=top, text=q.text, vague=q.vague) if post.group("upper") \
+                else Quantity(q.start, q.end, "lower_bound", low=bottom, text=q.text, vague=q.vague)
+        negation = V.NEGATION_RE.search(text[max(0, q.start - 60):q.start])
+        if negation and q.kind == "lower_bound":
+            q = q.negated()
+        return q
+
+    def _count_claim(self, clause: Clause, inf: SentenceInfo, q: Quantity, counted: _Counted) -> Claim:
+        unit, flow = _count_unit(clause.text, counted.unit)
+        notes = []
+        if q.vague:
+            notes.append(f"'{q.text.strip()}'")
+        if flow:
+            notes.append("flow: vehicles that came in")
+        conf = 0.85 - 0.15 * counted.inferred - 0.1 * q.vague - 0.2 * (q.value == 1 and q.kind == "count")
+        return self._new(clause, inf, q.kind, self._one_class(counted.classes), conf, value=q.value, low=q.low,
+                         high=q.high, unit=unit, note="; ".join(notes) or None)
 

@@ -150,8 +150,8 @@ _OR_TWO_RE = re.compile(r"\bor\s+two\b", re.IGNORECASE)
 _CAPACITY_AFTER_RE = re.compile(r"^\s+(?:[\w\-]+\s+){0,2}?(?:can|could)\b", re.IGNORECASE)
 
 
-def find_quantities(text: str) -> list[Quantity]:
-    """Every quantity expression in ``text``, with hedges and ranges folded in."""
+def _a_or_two(text: str) -> tuple[list[Quantity], list[tuple[int, int]]]:
+    """The "a bus or two" ranges, and the spans of their "or two" that are no quantity of their own."""
     out: list[Quantity] = []
     skip: list[tuple[int, int]] = []
     for m in _A_OR_TWO_RE.finditer(text):
@@ -160,76 +160,96 @@ def find_quantities(text: str) -> list[Quantity]:
             continue
         out.append(Quantity(m.start(), m.end() - 1, "range", None, 1.0, 2.0, text[m.start():m.end() - 1], vague=True))
         skip.append((two.start(), two.end()))
+    return out, skip
+
+
+def _fold_range(m: re.Match, q: Quantity, a_val: float | None, a_lo: float | None, a_vague: bool) -> bool:
+    """Make ``q`` the range its two sides give; False when the second side is no end of a range."""
+    b_val, b_lo, b_hi, b_vague = _side(m.group("b"))
+    sep = m.group("sep")
+    if sep == "or" and not (a_val is not None and b_val is not None):
+        return False
+    if sep == "and" and not m.group("between"):
+        return False  # "10 used cars and 3 trucks" is two quantities, not a range
+    lo = a_val if a_val is not None else a_lo
+    hi = b_val if b_val is not None else (b_hi if b_hi is not None else b_lo)
+    if lo is not None and hi is not None and hi >= lo:
+        q.kind, q.low, q.high, q.vague = "range", lo, hi, a_vague or b_vague
+        return True
+    return False
+
+
+def _trim_to_first_side(text: str, m: re.Match, q: Quantity) -> str:
+    """Drop what the regex took for the second side; the hedge after the first side ("or so"), if any."""
+    q.end = m.start("a") + len(m.group("a"))
+    q.text = text[q.start:q.end]
+    tail = text[q.end:q.end + 10].lower()
+    for p in ("or so", "or more", "or less", "or fewer", "+", "plus"):
+        if tail.lstrip().startswith(p) and (p == "+" or tail.startswith(" ")):
+            q.end = text.lower().index(p, q.end) + len(p)
+            q.text = text[q.start:q.end]
+            return p
+    return ""
+
+
+def _set_vague(q: Quantity, a_lo: float | None, a_hi: float | None, hedge: str | None) -> None:
+    q.vague = True
+    if a_hi is None:
+        q.kind, q.low = "lower_bound", a_lo
+    else:
+        q.kind, q.low, q.high = "range", a_lo, a_hi
+    if hedge == "lower" and a_hi is not None:
+        q.kind, q.low, q.high = "lower_bound", a_lo, None
+
+
+def _hedged_kind(text: str, m: re.Match, q: Quantity, hedge: str | None, post: str) -> str:
+    if hedge == "lower" or post in ("or more", "+", "plus"):
+        return "lower_bound"
+    if hedge == "upper" or post in ("or less", "or fewer"):
+        return "upper_bound"
+    if hedge == "approx" or post == "or so":
+        return "approximate"
+    if hedge == "exact" and m.group("pre").strip().lower() == "only" and _CAPACITY_AFTER_RE.match(text[q.end:]):
+        return "upper_bound"
+    return "count"
+
+
+def _quantity_of(text: str, m: re.Match) -> Quantity | None:
+    """The quantity one match of ``_QUANTITY_RE`` names. "one" is also a pronoun ("one thing", "the
+    second one"): weak, the caller decides."""
+    a_text = m.group("a")
+    a_val, a_lo, a_hi, a_vague = _side(a_text)
+    if a_val is None and a_lo is None:
+        return None
+    hedge = next((k for k in HEDGE_BEFORE if m.group(k)), None) if m.group("pre") else None
+    q = Quantity(m.start(), m.end(), "count", text=m.group(0))
+    if m.group("b") and _fold_range(m, q, a_val, a_lo, a_vague):
+        return q
+    post = _trim_to_first_side(text, m, q)
+    if a_vague:
+        _set_vague(q, a_lo, a_hi, hedge)
+        return q
+    if a_text.lower() in ("another", "a single"):
+        q.word_one = True
+    kind = _hedged_kind(text, m, q, hedge, post)
+    if kind == "lower_bound":
+        q.kind, q.low = kind, a_val
+    elif kind == "upper_bound":
+        q.kind, q.high = kind, a_val
+    else:
+        q.kind, q.value = kind, a_val
+    return q
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """Every quantity expression in ``text``, with hedges and ranges folded in."""
+    out, skip = _a_or_two(text)
     for m in _QUANTITY_RE.finditer(text):
         if any(m.start() < e and s < m.end() for s, e in skip):
             continue
-        a_text = m.group("a")
-        a_val, a_lo, a_hi, a_vague = _side(a_text)
-        if a_val is None and a_lo is None:
-            continue
-        if a_text.lower() == "one" and not m.group("pre") and not m.group("b"):
-            # "one" is also a pronoun ("one thing", "the second one"): weak, the caller decides
-            pass
-        b_text = m.group("b")
-        hedge = next((k for k in HEDGE_BEFORE if m.group(k)), None) if m.group("pre") else None
-        post = (m.group("post") or "").strip().lower()
-        q = Quantity(m.start(), m.end(), "count", text=m.group(0))
-        if b_text:
-            b_val, b_lo, b_hi, b_vague = _side(b_text)
-            sep = m.group("sep")
-            if sep == "or" and not (a_val is not None and b_val is not None):
-                b_text = None
-            elif sep == "and" and not m.group("between"):
-                b_text = None  # "10 used cars and 3 trucks" is two quantities, not a range
-            else:
-                lo = a_val if a_val is not None else a_lo
-                hi = b_val if b_val is not None else (b_hi if b_hi is not None else b_lo)
-                if lo is not None and hi is not None and hi >= lo:
-                    q.kind, q.low, q.high, q.vague = "range", lo, hi, a_vague or b_vague
-                    out.append(q)
-                    continue
-                b_text = None
-        if not b_text:
-            # drop what the regex took for the second side
-            q.end = m.start("a") + len(a_text)
-            q.text = text[q.start:q.end]
-            post = ""
-            tail = text[q.end:q.end + 10].lower()
-            for p in ("or so", "or more", "or less", "or fewer", "+", "plus"):
-                if tail.lstrip().startswith(p) and (p == "+" or tail.startswith(" ")):
-                    post = p
-                    q.end = text.lower().index(p, q.end) + len(p)
-                    q.text = text[q.start:q.end]
-                    break
-        if a_vague:
-            q.vague = True
-            if a_hi is None:
-                q.kind, q.low = "lower_bound", a_lo
-            else:
-                q.kind, q.low, q.high = "range", a_lo, a_hi
-            if hedge == "lower" and a_hi is not None:
-                q.kind, q.low, q.high = "lower_bound", a_lo, None
+        q = _quantity_of(text, m)
+        if q is not None:
             out.append(q)
-            continue
-        value = a_val
-        if a_text.lower() in ("another", "a single"):
-            q.word_one = True
-        kind = "count"
-        if hedge == "lower" or post in ("or more", "+", "plus"):
-            kind = "lower_bound"
-        elif hedge == "upper" or post in ("or less", "or fewer"):
-            kind = "upper_bound"
-        elif hedge == "approx" or post == "or so":
-            kind = "approximate"
-        elif hedge == "exact" and m.group("pre").strip().lower() == "only" and _CAPACITY_AFTER_RE.match(text[q.end:]):
-            kind = "upper_bound"
-        if kind == "lower_bound":
-            q.kind, q.low = kind, value
-        elif kind == "upper_bound":
-            q.kind, q.high = kind, value
-        else:
-            q.kind, q.value = kind, value
-        out.append(q)
     out.sort(key=lambda q: q.start)
     return out
 

@@ -58,42 +58,12 @@ def _plural_participle(mention: Mention, cue: str) -> bool:
 class StatementDetectors:
     """Trends, absence, presence and other observations of one clause."""
 
-    def _trends(self, clause: Clause, inf: SentenceInfo, index: int) -> list[Claim]:  # noqa: C901 - one branch per trend cue
+    def _trends(self, clause: Clause, inf: SentenceInfo, index: int) -> list[Claim]:
         text = clause.text
-        triggers: list[tuple[int, int, str]] = []
-        for direction, rx in V.DIRECTION_RES.items():
-            for m in rx.finditer(text):
-                if not any(m.start() < e and s < m.end() for s, e, _ in triggers):
-                    triggers.append((m.start(), m.end(), direction))
         clause_mentions = [m for m in inf.mentions if clause.start <= m.start < clause.end]
-        for m in V.MORE_RE.finditer(text):
-            rest = text[m.end():m.end() + 40]
-            if re.match(r"\s+than\b", rest):
-                continue
-            nxt = next((x for x in clause_mentions if x.kind != "activity" and clause.start + m.end() <= x.start <= clause.start + m.end() + 25), None)
-            between = self.text[clause.start + m.end():nxt.start].split() if nxt else []
-            if nxt and TYPE_COMPARISON_RE.match(self.text, nxt.end):
-                continue  # "more electric bikes than bicycles": one type against another, not a change
-            if nxt and all(w.lower() in V.MORE_ADJECTIVES for w in between) and len(between) <= 1 and not any(m.start() < e and s < m.end() for s, e, _ in triggers):
-                triggers.append((m.start(), m.end(), "increase"))
-        for m in MORE_USERS_RE.finditer(text):
-            # "with more people riding electric bikes": more of the vehicles in use
-            if any(x.kind == "specific" and 0 <= x.start - (clause.start + m.end()) <= 25 for x in clause_mentions) \
-                    and not any(m.start() < e and s < m.end() for s, e, _ in triggers):
-                triggers.append((m.start(), m.end(), "increase"))
-        # "he would buy a car if prices fell": a condition, not a change that happened
-        triggers = [t for t in triggers if not CONDITION_BEFORE_RE.search(text[:t[0]])
-                    and not NEGATED_TRIGGER_RE.search(text[max(0, t[0] - 30):t[0]])]
+        triggers = self._trend_triggers(clause, clause_mentions)
         if not triggers:
             return []
-        desire = V.DESIRE_RE.search(text)
-        if desire and DEMAND_SUBJECT_RE.match(text, desire.start()):
-            desire = None  # "demand for used cars has surged": the demand moves (a trend noted as demand)
-        if desire:
-            # "they want to import more vehicles": a wish, not a change
-            triggers = [t for t in triggers if t[0] < desire.start()]
-            if not triggers:
-                return []
         triggers.sort()
         out = []
         seen: set[str] = set()
@@ -146,20 +116,58 @@ class StatementDetectors:
                 continue
             seen.add(key)
             cls = self._one_class(classes)
-            note, subject = None, "numbers"
-            what = re.search(r"\b(price|prices|cost|costs|demand|fares?|interest)\b", text, re.I)
-            if what:
-                subject = "demand" if what.group(1).lower() in ("demand", "interest") else "price"
-                note = f"{what.group(1).lower()} {direction}, not vehicle numbers"
-            if direction == "halted" and subject == "numbers" and HALTED_STATE_RE.search(text):
-                # "China has suspended vehicle exports since then", "were completely cut off": a state
-                # of no vehicles over the period, not a change within it
-                out.append(self._new(clause, inf, "absence", cls, 0.6, note="halted: none over the period"))
-                continue
-            claim = self._new(clause, inf, "trend", cls, 0.7 - 0.1 * inferred, direction=direction, note=note)
-            claim.subject = subject
-            out.append(claim)
+            out.append(self._trend_claim(clause, inf, cls, direction, inferred))
         return out
+
+    def _trend_triggers(self, clause: Clause, clause_mentions: list[Mention]) -> list[tuple[int, int, str]]:
+        """(start, end, direction) in the clause of each word saying vehicle numbers changed."""
+        text = clause.text
+        triggers: list[tuple[int, int, str]] = []
+        for direction, rx in V.DIRECTION_RES.items():
+            for m in rx.finditer(text):
+                if not any(m.start() < e and s < m.end() for s, e, _ in triggers):
+                    triggers.append((m.start(), m.end(), direction))
+        for m in V.MORE_RE.finditer(text):
+            rest = text[m.end():m.end() + 40]
+            if re.match(r"\s+than\b", rest):
+                continue
+            nxt = next((x for x in clause_mentions if x.kind != "activity" and clause.start + m.end() <= x.start <= clause.start + m.end() + 25), None)
+            between = self.text[clause.start + m.end():nxt.start].split() if nxt else []
+            if nxt and TYPE_COMPARISON_RE.match(self.text, nxt.end):
+                continue  # "more electric bikes than bicycles": one type against another, not a change
+            if nxt and all(w.lower() in V.MORE_ADJECTIVES for w in between) and len(between) <= 1 and not any(m.start() < e and s < m.end() for s, e, _ in triggers):
+                triggers.append((m.start(), m.end(), "increase"))
+        for m in MORE_USERS_RE.finditer(text):
+            # "with more people riding electric bikes": more of the vehicles in use
+            if any(x.kind == "specific" and 0 <= x.start - (clause.start + m.end()) <= 25 for x in clause_mentions) \
+                    and not any(m.start() < e and s < m.end() for s, e, _ in triggers):
+                triggers.append((m.start(), m.end(), "increase"))
+        # "he would buy a car if prices fell": a condition, not a change that happened
+        triggers = [t for t in triggers if not CONDITION_BEFORE_RE.search(text[:t[0]])
+                    and not NEGATED_TRIGGER_RE.search(text[max(0, t[0] - 30):t[0]])]
+        desire = V.DESIRE_RE.search(text)
+        if desire and DEMAND_SUBJECT_RE.match(text, desire.start()):
+            desire = None  # "demand for used cars has surged": the demand moves (a trend noted as demand)
+        if desire:
+            # "they want to import more vehicles": a wish, not a change
+            triggers = [t for t in triggers if t[0] < desire.start()]
+        return triggers
+
+    def _trend_claim(self, clause: Clause, inf: SentenceInfo, cls: str, direction: str, inferred: bool) -> Claim:
+        """A trend of vehicle numbers, or of their price or demand; "halted" numbers are an absence."""
+        text = clause.text
+        note, subject = None, "numbers"
+        what = re.search(r"\b(price|prices|cost|costs|demand|fares?|interest)\b", text, re.I)
+        if what:
+            subject = "demand" if what.group(1).lower() in ("demand", "interest") else "price"
+            note = f"{what.group(1).lower()} {direction}, not vehicle numbers"
+        if direction == "halted" and subject == "numbers" and HALTED_STATE_RE.search(text):
+            # "China has suspended vehicle exports since then", "were completely cut off": a state
+            # of no vehicles over the period, not a change within it
+            return self._new(clause, inf, "absence", cls, 0.6, note="halted: none over the period")
+        claim = self._new(clause, inf, "trend", cls, 0.7 - 0.1 * inferred, direction=direction, note=note)
+        claim.subject = subject
+        return claim
 
     def _habitual(self, clause: Clause, mentions: list[Mention]) -> list[Mention]:
         """The mentions outside a habitual aside of the clause ("..., usually crowded with trucks, ...")."""
