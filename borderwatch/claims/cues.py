@@ -64,13 +64,15 @@ CONTRAST_DATE_RE = re.compile(r"\b(?:unlike|compared (?:with|to)|as opposed to|t
 COMPARED_FROM_RE = re.compile(r"\b(?:up|down) from\b", re.I)
 # "dropped from 12 to just three": a change between two levels; the second is the level now, the first
 # the level before (neither is a count of the change)
+# (also the verbs of CHANGE_BY_RE: "fell 40%")
 _CHANGE_VERB = (r"(?:rose|risen|rises|fell|fallen|falls|dropped|drops|grew|grown|grows|climbed|increased|decreased|"
-                r"declined|jumped|plunged|plummeted|shrank|shrunk|slumped|surged|soared|dwindled|went|gone|doubled|"
-                r"tripled|halved|recovered)")
-LEVEL_CHANGE_RE = re.compile(rf"\b{_CHANGE_VERB}\s+(?:[\w’'\-]+\s+){{0,2}}?from\s+[^;:]{{1,40}}?\s+to\b", re.I)
-CHANGED_TO_BEFORE_RE = re.compile(rf"\b{_CHANGE_VERB}\s+(?:[\w’'\-]+\s+){{0,2}}?from\s+[^;:]{{1,40}}?\s+to\s+"
-                                  r"(?:at\s+)?(?:only\s+|just\s+|a\s+mere\s+|barely\s+)?$", re.I)
-CHANGED_FROM_BEFORE_RE = re.compile(rf"\b{_CHANGE_VERB}\s+(?:[\w’'\-]+\s+){{0,2}}?from\s+$", re.I)
+                r"declined|jumped|plunged|plummeted|shrank|shrunk|slumped|surged|soared|tumbled|slid|sank|dwindled|"
+                r"went|gone|doubled|tripled|halved|recovered)")
+_CHANGED_FROM = rf"\b{_CHANGE_VERB}\s+(?:[\w’'\-]+\s+){{0,2}}?from\s+"
+_FROM_TO = _CHANGED_FROM + r"[^;:]{1,40}?\s+to"
+LEVEL_CHANGE_RE = re.compile(_FROM_TO + r"\b", re.I)
+CHANGED_TO_BEFORE_RE = re.compile(_FROM_TO + r"\s+(?:at\s+)?(?:only\s+|just\s+|a\s+mere\s+|barely\s+)?$", re.I)
+CHANGED_FROM_BEFORE_RE = re.compile(_CHANGED_FROM + "$", re.I)
 # "now sells for $12,000, about twice what it fetched two years ago": the date dates the level compared with
 EARLIER_LEVEL_RE = re.compile(r"\b(?:(?:up|down) from|(?:twice|double|triple|half|times|more than|less than|(?<!more )than)\s+"
                               r"(?:what\s+(?:it|they|one|a\s+\w+)\s+(?:\w+\s+)?(?:fetched|cost|sold|was|were|did|went)))\b", re.I)
@@ -123,8 +125,7 @@ CAPACITY_BEFORE_RE = re.compile(r"\b(?:(?:large|big|wide|enough)\s+(?:enough\s+)
 COPULA_END_RE = re.compile(r"\b(?:are|were|is|was|remain|remained)\s+$", re.I)
 CHANGE_BY_RE = re.compile(rf"(?:\bby\s+{_ABOUT}|\b(?:up|down)\s+{_ABOUT}|"
                           # "exports of trucks fell 40% in September": the verb of change right before the figure
-                          rf"\b(?:fell|rose|dropped|declined|decreased|increased|jumped|climbed|plunged|plummeted|slumped|"
-                          rf"grew|shrank|surged|soared|tumbled|slid|sank)\s+{_ABOUT})$", re.I)
+                          rf"\b{_CHANGE_VERB}\s+{_ABOUT})$", re.I)
 # "30 percent more than last year", "20 percent fewer trucks than": a change against a comparison,
 # not a share of anything
 COMPARED_AFTER_RE = re.compile(r"\s+(?:(?P<up>more|higher|greater|dearer|costlier|pricier|up)|"

@@ -377,7 +377,8 @@ class ArticleExtractor(MeasureDetectors, StatementDetectors):
     def _new(self, clause: Clause, inf: SentenceInfo, kind: str, cls: str, confidence: float,
              focus: str | None = None, **kw) -> Claim:
         period, why = self._period(clause, inf, kind, focus)
-        halted = kind == "trend" and kw.get("direction") == "halted" or (kind == "absence" and str(kw.get("note")).startswith("halted"))
+        halted = ((kind == "trend" and kw.get("direction") == "halted")
+                  or (kind == "absence" and str(kw.get("note")).startswith("halted")))
         if halted and why == "dated" and period is not None:
             period = self._halted_since(period, inf)
         if kind == "price" and why != "dated" and HYPOTHETICAL_RE.search(focus if focus is not None else clause.text):

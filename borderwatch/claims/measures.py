@@ -250,7 +250,7 @@ class MeasureDetectors:
         return out
 
     def _proportions(self, clause: Clause, inf: SentenceInfo, index: int) -> list[Claim]:
-        shares = [(s.value, s.low, s.high, "percentage") for s in find_percentages(clause.text)
+        shares = [(s.value, s.low, s.high, _share_note(clause.text[s.start:s.end])) for s in find_percentages(clause.text)
                   if not self._share_of_other(clause, s.end)
                   and not CHANGE_BY_RE.search(clause.text[max(0, s.start - 60):s.start])
                   and not COMPARED_AFTER_RE.match(clause.text, s.end)]
@@ -421,3 +421,7 @@ class MeasureDetectors:
         return self._new(clause, inf, q.kind, self._one_class(counted.classes), conf, value=q.value, low=q.low,
                          high=q.high, unit=unit, note="; ".join(notes) or None)
 
+
+def _share_note(said: str) -> str:
+    """A share's note: "percentage" for a percent figure, else the words it was said in ("nine in ten")."""
+    return "percentage" if re.search(r"%|\bper\s*cent\b", said, re.I) else " ".join(said.lower().split())

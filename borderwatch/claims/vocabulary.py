@@ -398,11 +398,7 @@ QUANTIFIER_SHARES: tuple[tuple[str, float | None, float | None, float | None], .
      r"(?:vehicles|cars|trucks|buses|bikes|motorcycles|lorries|taxis)\b)", None, 0.5, 1.0),
     # additions: "mainly" -> 0.5-1.0 like "most"; its synonyms with it
     (r"\b(?:mainly|mostly|predominantly|chiefly|primarily)\b", None, 0.5, 1.0),
-    (r"\btwo[\s\-]thirds\b(?: of)?", 2 / 3, None, None),
-    (r"\bthree[\s\-]quarters\b(?: of)?", 0.75, None, None),
     (r"\b(?:about |around |roughly )?half (?:of|the)\b", 0.5, None, None),
-    (r"\b(?:a|one) third of\b", 1 / 3, None, None),
-    (r"\b(?:a|one) quarter of\b", 0.25, None, None),
     (r"^\W*none\b|\bnone of (?:the|them|these)\b", 0.0, None, None),
     (r"^\W*all\b(?! (?:the )?(?:way|day|night|year|along|over))|\ball (?:of )?(?:the|these|those) \w+", 1.0, None, None),
 )
