@@ -16,11 +16,14 @@ PRICE_CONTEXT_RE = re.compile(
     r"ticket|earn\w*|profit\w*|pocket|make|made|loss|charg\w+|worth|obtained|valued)\b|\beach\b|\bapiece\b",
     re.IGNORECASE,
 )
-PROFIT_RE = re.compile(r"\b(?:earn\w*|profit\w*|pocket\w*|(?<!-)make|(?<!-)made|margin|gain\w*)\b", re.IGNORECASE)  # not "Chinese-made"
+# not "Chinese-made", nor "a bike made by a Chinese company" / "made in China" (who built it)
+PROFIT_RE = re.compile(r"\b(?:earn\w*|profit\w*|pocket\w*|(?<!-)make(?!\s+(?:of|by|in)\b)|(?<!-)made(?!\s+(?:by|in|from)\b)|margin|gain\w*)\b",
+                       re.IGNORECASE)
 LOSS_RE = re.compile(r"\b(?:loss\w*|(?<!or )less|hit|below|shortfall)\b", re.IGNORECASE)
 RENT_RE = re.compile(r"\b(?:rent\w*|hire[sd]?|hiring|leas(?:e|es|ed|ing))\b", re.I)
 RENT_PERIODS = tuple((re.compile(rf"\s*(?:a|per|each|every)\s+{u}\b", re.I), u) for u in ("day", "week", "month", "year", "hour"))
-FARE_RE = re.compile(r"\b(?:fares?|ticket|(?:for|per) (?:a |one |each )?ride|(?:a|one|each) (?:[\w\-]+ )?ride (?:in|on|across|from|to|between)|per passenger|per trip|per (?:person|head|seat)|a (?:head|seat))\b", re.IGNORECASE)
+FARE_RE = re.compile(r"\b(?:fares?|ticket|(?:for|per) (?:a |one |each )?ride|(?:a|one|each) (?:[\w\-]+ )?ride (?:in|on|across|from|to|between)|per passenger|per trip|per (?:person|head|seat)|a (?:head|seat)|"
+                     r"(?:route|journey|trip)s? (?:from|to|between))\b", re.IGNORECASE)  # "the route from A to B costs 100 yuan"
 LICENSE_RE = re.compile(r"\b(?:licen[cs]es?|permits?|waku|certificates?|registration)\b", re.IGNORECASE)
 BRIBE_RE = re.compile(r"\b(?:bribes?|customs office)\b", re.IGNORECASE)
 PRONOUN_SUBJECT_RE = re.compile(r"\b(?:it|they|these|those|them|ones|this)\b", re.IGNORECASE)
@@ -46,6 +49,9 @@ RELATIVE_GAP_RE = re.compile(r"\s*,\s*(?:which|who|that|many of which|some of wh
                              r"\s*(?:[\w’'\-]+\s+){0,4}$", re.I)
 # the aside itself, to read past it: "The bridge, which had been busy all summer, fell silent"
 ASIDE_RE = re.compile(r",\s*(?:which|who|that|once|formerly|long|previously|until recently)\b[^.;:,]{0,140},", re.I)
+# "Kim, a trader who left Hyesan in 2019, said ...": the aside is about the person speaking; its dates
+# and places are the person's, never the vehicles'
+PERSON_ASIDE_RE = re.compile(r",\s*(?:(?:a|an|the)\s+(?:[\w\-’']+\s+){0,5}?)?who\b[^.;:,]{0,140},", re.I)
 # "The roads, usually crowded with military trucks, were empty": what is usual is not what was observed
 HABITUAL_ASIDE_RE = re.compile(r",\s*(?:usually|normally|typically|ordinarily|often|once|formerly|long)\b[^.;:,]{0,140},", re.I)
 # "the number of taxis operating in Pyongyang is estimated at": a figure that belongs to the vehicles named
@@ -60,7 +66,8 @@ PRICE_MOVED_TO_RE = re.compile(r"\b(?:ris(?:en|e|es|ing)|rose|f(?:a|e)ll(?:en|s|
                                r"jump(?:ed|s)|soar(?:ed|s)|doubl(?:ed|es)|plung(?:ed|es)|increas(?:ed|es)|decreas(?:ed|es))"
                                r"\s+(?:\w+\s+){0,5}?to\b", re.I)
 # "Unlike last year, taxis are now easy to find": the date is what the claim is set against
-CONTRAST_DATE_RE = re.compile(r"\b(?:unlike|compared (?:with|to)|as opposed to|than)\s+(?:in\s+|during\s+)?$", re.I)
+CONTRAST_DATE_RE = re.compile(r"\b(?:unlike|compared (?:with|to)|as opposed to|than|(?:shift|change|departure|turnaround) from)"
+                              r"\s+(?:in\s+|during\s+)?$", re.I)
 COMPARED_FROM_RE = re.compile(r"\b(?:up|down) from\b", re.I)
 # "dropped from 12 to just three": a change between two levels; the second is the level now, the first
 # the level before (neither is a count of the change)
@@ -151,3 +158,15 @@ PERSON_NOUN_RE = re.compile(r"\s+(?:smugglers?|dealers?|traders?|owners?|drivers
                             r"investors?|brokers?|companies|company|business|industry)\b", re.I)
 REPORTING_RE = re.compile(r"\b(?:tracked|reported|reports|interview(?:s|ed)?|spoke|surveyed|investigat\w+|visited)\b", re.I)
 PRONOUN_REACH = 30  # characters between a trend word and the pronoun that carries its subject
+# A rule about vehicles, not an observation of them (conventions: "purely legal or policy statements
+# are not claims"): "people can only ride motorcycles at rush hour", "cars with odd plates have been
+# allowed on the roads on alternate days", "restrictions on the use of motorcycles", "a motorcycle ban".
+POLICY_RE = re.compile(
+    r"\b(?:(?:can|may|must)\s+only|(?:are|is|were|was|been|be)\s+(?:only\s+|now\s+|no longer\s+)?(?:allowed|permitted|"
+    r"banned|prohibited|forbidden|barred)|restrictions?\s+on|regulations?|rules?\b(?!\s+out)|bans?\b(?!\s+on\s+(?:the\s+)?(?:export|import))|"
+    r"requir(?:e|es|ed|ing)\s+(?:a\s+)?(?:licen[cs]es?|permits?|registration)|(?:have|has|had)\s+to\s+register|"
+    # "vehicles must pass stringent checks before loading": what is demanded of them
+    r"(?:must|have to|has to|are required to|is required to)\s+(?:first\s+)?(?:pass|undergo|obtain|get|carry|display|be\s+inspected))",
+    re.IGNORECASE,
+)
+

@@ -459,6 +459,10 @@ def _atoms(text: str) -> list[Atom]:
 
 _FILLER = r"(?:\s*(?:around|about|approximately|circa|roughly|the|as early as|as late as|sometime in|some time in|in|on)\s+)*"
 _SINCE_RE = re.compile(rf"\b(?:since|ever since|as of){_FILLER}\s*$", re.IGNORECASE)
+# "since the border reopened in March", "since smuggling was suspended in mid-May": the event's date
+# starts what follows, like "since March"
+_SINCE_EVENT_RE = re.compile(rf"\b(?:since|ever since)\s+(?:[\w\-’']+\s+){{1,6}}?(?:in|on|at the (?:start|end|beginning) of){_FILLER}\s*$",
+                             re.IGNORECASE)
 _START_RE = re.compile(rf"\b(?:starting|beginning|began|begun|started)(?:\s+(?:from|in|on))?{_FILLER}\s*$", re.IGNORECASE)
 _UNTIL_RE = re.compile(rf"\b(?:until|till|through|up to|by){_FILLER}\s*$", re.IGNORECASE)
 _AFTER_RE = re.compile(rf"\bafter{_FILLER}\s*$", re.IGNORECASE)
@@ -525,7 +529,7 @@ def find_dates(text: str) -> list[DateExpr]:
             out.append(DateExpr(a.start, a.end, text[a.start:a.end], mode, (a,)))
             i += 1
             continue
-        for rx, name in ((_SINCE_RE, "since"), (_START_RE, "starting"), (_UNTIL_RE, "until"),
+        for rx, name in ((_SINCE_RE, "since"), (_SINCE_EVENT_RE, "since"), (_START_RE, "starting"), (_UNTIL_RE, "until"),
                          (_AFTER_RE, "after"), (_BEFORE_RE, "before")):
             lead = rx.search(before)
             if lead:

@@ -36,6 +36,7 @@ from borderwatch.claims.cues import (
     HYPOTHETICAL_RE,
     IMAGERY_RE,
     LEVEL_CHANGE_RE,
+    PERSON_ASIDE_RE,
     PHOTO_CREDIT_RE,
     PRICE_MOVED_TO_RE,
     REPORTING_RE,
@@ -201,9 +202,21 @@ class ArticleExtractor(MeasureDetectors, StatementDetectors):
             if PHOTO_CREDIT_RE.search(inf.sentence.text):
                 continue  # a file photo's caption is not what the running text refers back to
             classes = classes_of(inf.mentions)
+            if classes and self._generic_topic(inf):
+                continue  # "These are vehicles brought in ... by cutting paths with excavators": the
+                # excavators are the means; the vehicles are what the sentences before named
             if classes:
                 return classes
         return None
+
+    @staticmethod
+    def _generic_topic(inf: SentenceInfo) -> bool:
+        """The sentence speaks of vehicles in general: its first vehicle word is generic and the
+        specific words come well after it, not as its apposition ("the vehicles, mostly trucks")."""
+        words = [m for m in inf.mentions if m.kind != "activity"]
+        if len(words) < 2 or words[0].kind != "generic":
+            return False
+        return all(m.start - words[0].end > 60 for m in words[1:] if m.kind == "specific")
 
     def _generic_before(self, index: int) -> bool:
         """The sentence before speaks of vehicles without a class ("100 vehicles were parked")."""
@@ -247,7 +260,9 @@ class ArticleExtractor(MeasureDetectors, StatementDetectors):
         s = inf.sentence
         if self.places.strongly_national(s.text):
             return None  # "not only in Pyongyang but nationwide"
-        sentence_hits = self.places.hits(s.text, s.start)
+        person_asides = [(s.start + m.start(), s.start + m.end()) for m in PERSON_ASIDE_RE.finditer(s.text)]
+        sentence_hits = [h for h in self.places.hits(s.text, s.start)
+                         if not any(a0 <= h.start < a1 for a0, a1 in person_asides)]
         hits = [h for h in sentence_hits if clause.start <= h.start < clause.end]
         if hits and all(DESTINATION_BEFORE_RE.search(self.text[max(s.start, h.start - 30):h.start]) for h in hits):
             # "waiting at the Quanhe crossing, bound for Rason": seen at the crossing, not where they go
@@ -349,6 +364,10 @@ class ArticleExtractor(MeasureDetectors, StatementDetectors):
         """"Motorcycle taxis, which first appeared two years ago, now number in the hundreds": a date
         inside an aside on the subject dates the aside, when what follows it is in the present or has
         its own date; the aside's tense words are then not the claim's either."""
+        for aside in PERSON_ASIDE_RE.finditer(s.text):
+            a0, a1 = s.start + aside.start(), s.start + aside.end()
+            if a1 < clause.end:
+                own = [d for d in own if not any(x is d and a0 <= a < a1 for x, a in inf.dates)]
         for aside in ASIDE_RE.finditer(s.text):
             a0, a1 = s.start + aside.start(), s.start + aside.end()
             rest = self.text[a1:clause.end]

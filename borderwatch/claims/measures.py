@@ -74,6 +74,24 @@ class _Counted:
     per_span: tuple[int, int] | None = None
 
 
+# A verb or relative word between a number and a vehicle word ends the number's noun phrase: "checking
+# each one to identify imported vehicles", "in another word that the costly taxi" count nothing.
+PER_CAPITA_RE = re.compile(r"\s+(?:per|for every|for each|every|to every|in every)\s+(?:[\d,]+\s+|one\s+|a\s+|\w+\s+hundred\s+)?"
+                           r"(?:households?|famil(?:y|ies)|persons?|people|residents?|inhabitants?|citizens?|capita|head|"
+                           r"drivers?|licen[cs]ed drivers?)\b", re.I)
+CHANGE_AMOUNT_BEFORE_RE = re.compile(r"\b(?:increases?|rises?|jumps?|hikes?|drops?|falls?|declines?|cuts?|discounts?|"
+                                     r"premiums?)\s+of\s+(?:about\s+|around\s+|some\s+|nearly\s+|up to\s+)?$", re.I)
+CHANGE_AMOUNT_AFTER_RE = re.compile(r"\s*(?:\([^)]*\)\s*)?(?:jump|increase|rise|hike|drop|fall|decline|cut|discount|premium|"
+                                    r"markup|mark-up)s?\b", re.I)
+EXCHANGE_RATE_BEFORE_RE = re.compile(r"\b(?:exchange|market|conversion)\s+rates?\s+(?:of|at|is|was|stood at|stands at)\s+(?:about\s+|around\s+)?$", re.I)
+EXCHANGE_RATE_AFTER_RE = re.compile(r"\s*(?:to|per|for|against|=)\s+(?:the|one|1|a|each)?\s*(?:U\.?S\.?\s+)?(?:dollars?|yuan|renminbi|euros?|yen|rubles?|roubles?|won|\$|USD|CNY|RMB)\b", re.I)
+PEOPLE_SHARE_RE = re.compile(r"\s*(?:(?:the|these|those|its|their)\s+)?(?:[\w\-]+\s+)?(?:people|persons|individuals|families|"
+                             r"households|residents|citizens|buyers|sellers|owners|drivers|traders|merchants|smugglers|"
+                             r"investors|officials|workers|customers|passengers|riders|users|donju|locals)\b", re.I)
+GAP_CLAUSE_WORD_RE = re.compile(r"\b(?:to|that|which|who|whom|whose|is|are|was|were|be|been|has|have|had|will|would|"
+                                r"could|can|should|may|might|must|said|says)\b", re.I)
+
+
 def _not_a_count(text: str, q: Quantity) -> bool:
     """The number is no count of vehicles whatever follows it."""
     if NOT_BEFORE_RE.search(text[max(0, q.start - 12):q.start]) or (
@@ -152,6 +170,10 @@ class MeasureDetectors:
             a_start, a_end = clause.start + a.start, clause.start + a.end
             if GOODS_PRICE_RE.search(clause.text[max(0, a.start - 40):a.start]) or GOODS_AFTER_RE.match(clause.text, a.end):
                 continue  # "a kilogram of rice selling for KPW 5,000": the price of something else
+            if CHANGE_AMOUNT_BEFORE_RE.search(clause.text[max(0, a.start - 30):a.start]) or CHANGE_AMOUNT_AFTER_RE.match(clause.text, a.end):
+                continue  # "increases of 20,000 yuan", "a 15,000 yuan jump": how much a price moved, no price
+            if EXCHANGE_RATE_BEFORE_RE.search(clause.text[max(0, a.start - 40):a.start]) or EXCHANGE_RATE_AFTER_RE.match(clause.text, a.end):
+                continue  # "at the unofficial exchange rate of 8,000 won to the dollar": a rate, no price
             focus = clause.text[(amounts[n - 1].end if n else 0):a.end]
             after = clause.text[a.end:a.end + 40]
             after = re.sub(r"^\s*(?:\([^)]*\)|\[[^\]]*\])", "", after)
@@ -257,6 +279,8 @@ class MeasureDetectors:
         if not shares:
             for rx, value, low, high in V.QUANTIFIER_RES:
                 for m in rx.finditer(clause.text):
+                    if PEOPLE_SHARE_RE.match(clause.text, m.end()):
+                        continue  # "most of the individuals bringing in used vehicles": a share of people
                     at = clause.start + m.end()
                     opens = not clause.text[:m.start()].strip(" \"“'‘")
                     near = any(0 <= x.start - at <= 30 for x in inf.mentions if x.kind != "activity")
@@ -330,6 +354,8 @@ class MeasureDetectors:
                 consumed.append(counted.per_span)
             if _partitive_or_nameless(text, q, counted.target):
                 continue
+            if counted.target is not None and PER_CAPITA_RE.match(self.text, counted.target.end):
+                continue  # "one car for every 800 residents", "one vehicle per household": a rate, no count
             out.append(self._count_claim(clause, inf, self._bounded(text, q, counted.target), counted))
         return out
 
@@ -349,7 +375,8 @@ class MeasureDetectors:
                 # "five 25-ton trucks": a size compound between the number and its noun
                 gap = re.sub(r"\b\d+(?:\.\d+)?-(?:tons?|tonnes?|t|seat|seater|wheel|wheeled|axle|foot|ft|meter|metre)\b",
                              "size", self.text[abs_end:m.start], flags=re.I)
-                if re.fullmatch(r"(?:\s+(?:of\s+)?(?:the\s+)?(?:[\w’'\-]+\s+){0,4}?)|\s*", gap) and not re.search(r"[,.;:()]|\d|\s(?:--|—|–)\s", gap):
+                if re.fullmatch(r"(?:\s+(?:of\s+)?(?:the\s+)?(?:[\w’'\-]+\s+){0,4}?)|\s*", gap) and not re.search(r"[,.;:()]|\d|\s(?:--|—|–)\s", gap) \
+                        and not GAP_CLAUSE_WORD_RE.search(gap):
                     return m
                 return None
         return None

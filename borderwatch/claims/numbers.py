@@ -79,10 +79,12 @@ def parse_number(text: str) -> float | None:
         return None
     if t in PHRASES:
         return float(PHRASES[t])
-    m = re.fullmatch(r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(million|thousand|billion|k)?", t)
+    m = re.fullmatch(r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(million|thousand|billion|k|mil|mn|m|bn)?", t)
     if m:
         value = float(m.group(1).replace(",", ""))
-        scale = {"million": 1e6, "thousand": 1e3, "billion": 1e9, "k": 1e3}.get(m.group(2) or "", 1.0)
+        # "2.62mil won", "$5m", "1.2bn won": newspaper abbreviations of the scales
+        scale = {"million": 1e6, "mil": 1e6, "mn": 1e6, "m": 1e6, "thousand": 1e3, "billion": 1e9, "bn": 1e9,
+                 "k": 1e3}.get(m.group(2) or "", 1.0)
         return value * scale
     total, current = 0.0, 0.0
     seen = False
@@ -268,8 +270,8 @@ CURRENCY_WORDS: tuple[tuple[str, str], ...] = (
 )
 _CUR_AFTER = "|".join(p for p, _ in CURRENCY_WORDS)
 _AMOUNT_RE = re.compile(
-    rf"(?P<prefix>(?:U\.S\.\s?\$|US\$|\$|¥|₩|€|₽|RMB\s?|CNY\s?|USD\s?|KPW\s?|KRW\s?|JPY\s?|RUB\s?|EUR\s?))(?P<n1>{_DIGITS})(?:\s*(?P<scale1>million|thousand|k)\b)?"
-    rf"|(?P<n2>{_DIGITS})(?:\s*(?P<scale2>million|thousand)\b)?\s*(?P<suffix>(?:{_CUR_AFTER}))\b",
+    rf"(?P<prefix>(?:U\.S\.\s?\$|US\$|\$|¥|₩|€|₽|RMB\s?|CNY\s?|USD\s?|KPW\s?|KRW\s?|JPY\s?|RUB\s?|EUR\s?))(?P<n1>{_DIGITS})(?:\s*(?P<scale1>million|thousand|k|mil|mn|m|bn)\b)?"
+    rf"|(?P<n2>{_DIGITS})(?:\s*(?P<scale2>million|thousand|mil|mn|m|bn)\b)?\s*(?P<suffix>(?:{_CUR_AFTER}))\b",
     re.IGNORECASE,
 )
 _PREFIX_CURRENCY = {"$": "USD", "u.s.$": "USD", "us$": "USD", "¥": "CNY", "₩": "KPW", "€": "EUR", "₽": "RUB",

@@ -5,8 +5,8 @@ Rules, in order:
    skipping "outside X" ("even outside the capital city of Pyongyang"); "the capital" / "North
    Korea's capital" is Pyongyang.
 2. A province named alone ("a source in Ryanggang province") is the city the article ties to it
-   ("Hyesan, a border city in Ryanggang province") when it does, else the province itself
-   ("Ryanggang Province"). "the province" refers back to the last province named.
+   ("Hyesan, a border city in Ryanggang province"; or the only city of that province the article
+   names anywhere) when it does, else the province itself ("Ryanggang Province"). "the province" refers back to the last province named.
 3. A clause about the whole country ("into North Korea", "nationwide", "from China", "other
    provinces") and naming no city has no place.
 4. Infrastructure: a named crossing (bridge, customs post) with no city in the clause is the side the
@@ -63,9 +63,15 @@ CN_SIDE_RE = re.compile(r"\b(?:on|from) the Chinese side\b|\bChinese\s+(?:source
                         r"media|state media|broadcaster|journalist|resident)s?\b", re.IGNORECASE)
 # A capital standing for its government.
 METONYM_AFTER_RE = re.compile(r"^(?:[’']s\s+(?:regime|government|leadership|authorities|ally|nuclear))|"
+                              # the government acting: "since Pyongyang angered the world with its nuclear test"
+                              r"^\s+(?:angered|announced|conducted|tested|launched|fired|warned|threatened|vowed|condemned|"
+                              r"denied|refused|insisted|demanded|rejected|accused|agreed|pledged)\b|"
                               r"^\s*(?:and|-|–)\s*(?:Beijing|Seoul|Washington|Moscow|Tokyo)\b", re.IGNORECASE)
 METONYM_BEFORE_RE = re.compile(r"(?:\b(?:Beijing|Seoul|Washington|Moscow|Tokyo)\s*(?:and|-|–)\s*|"
-                               r"\bsanctions\s+(?:on|against)\s+)$", re.IGNORECASE)
+                               r"\bsanctions\s+(?:on|against)\s+|"
+                               # the government, not the city: "sanctions punishing Pyongyang", "pressure on Pyongyang"
+                               r"\b(?:punish(?:es|ed|ing)?|pressur(?:e|es|ed|ing)|pressure on|against|isolat(?:e|es|ed|ing)|"
+                               r"condemn(?:s|ed|ing)?|urg(?:e|es|ed|ing)|warn(?:s|ed|ing)?)\s+)$", re.IGNORECASE)
 POSSESSIVE_RE = re.compile(r"(?<=\w)['’]s\b")
 # "lorries waiting at the Quanhe crossing, bound for Rason": where they go is not where they were seen
 DESTINATION_BEFORE_RE = re.compile(r"\b(?:bound for|destined for|head(?:ed|ing|s)? (?:for|to|toward|towards)|"
@@ -112,6 +118,7 @@ class PlaceResolver:
 
     def __post_init__(self) -> None:
         counts: Counter[str] = Counter()
+        in_province: dict[str, set[str]] = {}
         for sentence in self.sentences:
             cities = [p for p, _, _ in self.find_all_in(sentence)]
             provinces = self.provinces_of(sentence)
@@ -121,6 +128,12 @@ class PlaceResolver:
                         self.links[prov] = city.name
             for city in cities:
                 counts[city.name] += 1
+                in_province.setdefault(city.province, set()).add(city.name)
+        for prov, names in in_province.items():
+            # "the city of Hyesan" in one sentence, "a source in Yanggang Province" in another: the
+            # article ties the province to its one city it names, when it names only one there
+            if prov not in self.links and len(names) == 1:
+                self.links[prov] = next(iter(names))
         if self.title:
             place = self.gazetteer.find(self.title)
             if place is not None:
@@ -140,9 +153,12 @@ class PlaceResolver:
     def hits(self, text: str, offset: int = 0) -> list[PlaceHit]:
         """Places named in ``text`` (offsets shifted by ``offset``), in order."""
         out: list[PlaceHit] = []
+        metonyms: list[tuple[int, int]] = []
         for place, s, e in self.find_all_in(text):
-            if (OUTSIDE_RE.search(text[:s]) and not FACILITY_AFTER_RE.match(text, e)) or METONYM_BEFORE_RE.search(text[max(0, s - 30):s]) \
-                    or METONYM_AFTER_RE.search(text[e:e + 30]):
+            if METONYM_BEFORE_RE.search(text[max(0, s - 30):s]) or METONYM_AFTER_RE.search(text[e:e + 30]):
+                metonyms.append((s, e))
+                continue
+            if OUTSIDE_RE.search(text[:s]) and not FACILITY_AFTER_RE.match(text, e):
                 continue
             out.append(PlaceHit(place.name, offset + s, offset + e, True))
         for m in CAPITAL_RE.finditer(text):
@@ -152,6 +168,8 @@ class PlaceResolver:
         for prov in self.provinces_of(text):
             for alias_match in self._province_spans(text, prov):
                 s, e = alias_match
+                if any(ms < e and s < me for ms, me in metonyms):
+                    continue  # "sanctions punishing Pyongyang": the government, as a province too
                 if any(cs < offset + e and offset + s < ce for cs, ce in city_spans) or (
                         OUTSIDE_RE.search(text[:s]) and not FACILITY_AFTER_RE.match(text, e)):
                     continue

@@ -26,7 +26,7 @@ NEGATING_DETERMINER_RE = re.compile(
 )
 RARE_DETERMINER_RE = re.compile(
     r"(?:\b(?:rarely|seldom|hardly\s+ever|almost\s+never|scarcely)\s+(?:see|sees|saw|seen|spot|spots|spotted|find|finds|found|"
-    r"encounter\w*|come\s+across)(?:\s+(?:a|an|any))?|\bhardly\s+(?:any|an?)|\bscarcely\s+(?:any|an?)|\bbarely\s+(?:any|an?)|\bfew,?\s+if\s+any,?|(?<!\ba )(?<!\bwhat )(?<!\bquite a )(?<!\bthe )\b(?:very\s+|relatively\s+|too\s+)?few(?!\s+(?:days|weeks|months|years|hours|of))|\bvirtually\s+no|\balmost\s+no)\s+" + _ADJ + r"$",
+    r"encounter\w*|come\s+across)(?:\s+(?:a|an|any))?|\bhardly\s+(?:any|an?)|\bscarcely\s+(?:any|an?)|\bbarely\s+(?:any|an?)|\bfew,?\s+if\s+any,?|(?<!\ba )(?<!\bwhat )(?<!\bquite a )(?<!\bthe )\b(?:very\s+|relatively\s+|too\s+)?few(?!\s+(?:days|weeks|months|years|hours|of))|\bvirtually\s+no|\balmost\s+no|(?<!\ba )(?<!\bthe )\brare|\bnot\s+(?:that|very|so|too)\s+many)\s+" + _ADJ + r"$",
     re.IGNORECASE,
 )
 # "virtually no" / "almost no" trucks: the conventions' "not a single" is absence; "almost none" is
@@ -52,7 +52,7 @@ RARE_PREDICATE_RE = re.compile(
     r"^[^.;]*?\b(?:(?:rarely|seldom|hardly\s+ever|hardly|scarcely|barely|almost\s+never|infrequently)"
     r"(?!\s+(?:last|lasts|lasted|break|breaks|broke|work|works|worked|need|needs|needed|sell|sells|sold|cost|costs|"
     r"survive|survives|get\s+repaired|get\s+fixed|start|starts)\b)|"
-    r"a\s+rare\s+sight|(?:hard|difficult)\s+to\s+(?:find|see|spot|come\s+by)|(?<!once )(?:still\s+)?a\s+rarity|(?:are|is|were|was|remain(?:s|ed)?)\s+(?:still\s+)?(?:rare|uncommon|scarce))\b",
+    r"a\s+rare\s+sight|(?:hard|difficult)\s+to\s+(?:find|see(?!\s+(?:how|why|what|whether|if|that)\b)|spot|come\s+by)|(?<!once )(?:still\s+)?a\s+rarity|(?:are|is|were|was|remain(?:s|ed)?)\s+(?:still\s+)?(?:rare|uncommon|scarce))\b",
     re.IGNORECASE,
 )
 # "had not seen a bulldozer", "you won't find a single taxi", "never spotted any trucks": a denied verb

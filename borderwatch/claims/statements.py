@@ -21,6 +21,7 @@ from borderwatch.claims.cues import (
     NEGATED_TRIGGER_RE,
     NOT_TRAFFIC_RE,
     PERSON_NOUN_RE,
+    POLICY_RE,
     PRONOUN_REACH,
     PRONOUN_SUBJECT_RE,
     RELATIVE_GAP_RE,
@@ -33,6 +34,15 @@ from borderwatch.claims.sentences import Clause
 # How far (characters) a verb may lie after its subject's vehicle word: "Trucks carrying construction
 # materials for the new apartment blocks have also become a frequent sight" (a comma in between breaks it)
 SUBJECT_REACH = 90
+# "A crane, a mixer truck, an excavator and workers can be seen": the list's last item is no vehicle
+LIST_LAST_ITEM_RE = re.compile(r",?\s+(?:and|or)\s+(?:[\w’'\-]+\s+){1,3}?(?:(?:can|could|may|might|were|was|are|is|have|has|had)\s+)?"
+                               r"(?:be\s+|been\s+)?", re.I)
+TRADE_AFTER_RE = re.compile(r"[\s\-]+(?:trade|industry|market|business|sector|sales|imports|exports|statistics|data|"
+                            r"ownership|culture|boom)\b", re.I)
+AWAY_RE = re.compile(r"\s+(?:on\s+|onward\s+|away\s+)?(?:to|into|across)\s+(?:the\s+)?(?:other|different|various|all)\s+"
+                     r"(?:parts|regions|areas|provinces|cities|places|towns|corners)\b", re.I)
+# a passive right before a movement verb: its subject is what moved ("vehicles have been brought in")
+PASSIVE_BEFORE_RE = re.compile(r"\b(?:is|are|was|were|been|being)\s+(?:\w+ly\s+)?$", re.I)
 # between two vehicle words of one list: "cars, vans and trucks", "buses as well as used trucks"
 LIST_GAP_RE = re.compile(r"\s*(?:,|,?\s*\b(?:and|or|as well as|and other|or other|plus|along with)\b)\s*(?:[\w’'\-]+\s+){0,2}?", re.I)
 # "more X than Y" where Y is not an earlier time ("than before", "than last year")
@@ -204,10 +214,13 @@ class StatementDetectors:
     def _polarity(clause: Clause, mention: Mention) -> str:
         if not may_deny(clause.text):
             return AFFIRMED
+        if TRADE_AFTER_RE.match(clause.text, mention.end - clause.start):
+            return AFFIRMED  # "the auto trade doesn't show up in the statistics": the trade is denied, not the cars
         return polarity(clause.text, mention.start - clause.start, mention.end - clause.start)
 
     def _presence(self, clause: Clause, inf: SentenceInfo, index: int) -> list[Claim]:
-        mentions = self._habitual(clause, [m for m in inf.mentions if clause.start <= m.start < clause.end and m.kind != "activity"])
+        mentions = self._habitual(clause, [m for m in inf.mentions if clause.start <= m.start < clause.end and m.kind != "activity"
+                                           and not TRADE_AFTER_RE.match(self.text, m.end)])
         if not mentions:
             return []
         shortage = V.OTHER_RE.search(clause.text)
@@ -229,6 +242,8 @@ class StatementDetectors:
                    and any(m.kind == "specific" for m in mentions))
         if not caption and not self._presence_cue(clause, mentions):
             return []
+        if POLICY_RE.search(clause.text) or (caption and POLICY_RE.search(s.text)):
+            return []  # a rule about the vehicles, not a sighting of them
         desire = V.DESIRE_RE.search(clause.text)
         if desire and desire.start() < mentions[0].end - clause.start + 20:
             return []  # "residents want electric bikes"; not "trucks ... are evidence of the demand"
@@ -250,8 +265,12 @@ class StatementDetectors:
                 continue
             if V.CUE_BLOCKERS_RE.search(clause.text[:m.start()]) and not V.CUE_NOUN_PHRASES_RE.match(m.group(0)):
                 continue
-            if V.MOVEMENT_CUES_RE.match(m.group(0)) and not V.LOCATIVE_RE.search(clause.text):
-                continue
+            if V.MOVEMENT_CUES_RE.match(m.group(0)) and not V.LOCATIVE_RE.search(clause.text) and not (
+                    PASSIVE_BEFORE_RE.search(clause.text[:m.start()])
+                    and any(0 <= cs - x.end <= SUBJECT_REACH and x.kind != "activity" for x in mentions)):
+                continue  # "people who imported the cars"; but "vehicles have been brought in" says they came
+            if V.MOVEMENT_CUES_RE.match(m.group(0)) and AWAY_RE.match(clause.text, m.end()):
+                continue  # "being sent to other parts of the country": leaving the place, seen nowhere
             if m.group(0).lower().endswith("ed") and any(0 <= x.start - ce <= 1 for x in mentions):
                 continue  # "imported cars", "smuggled vehicles": an adjective, not a statement
             if any(0 <= x.start - ce <= 40 or cs <= x.start < ce for x in mentions):
@@ -260,7 +279,8 @@ class StatementDetectors:
             if before and V.NOUN_LIKE_CUES_RE.match(m.group(0)) and V.MEANS_BEFORE_CUE_RE.search(self.text[before[-1].end:cs]):
                 continue
             if before and ("," not in self.text[before[-1].end:cs] or self._apposition(before, cs)
-                           or SUBJECT_LIST_TAIL_RE.match(self.text, before[-1].end, cs)):
+                           or SUBJECT_LIST_TAIL_RE.match(self.text, before[-1].end, cs)
+                           or LIST_LAST_ITEM_RE.fullmatch(self.text, before[-1].end, cs)):
                 return True  # the subject, not a word in an earlier clause ("the cars ..., as the image shows")
         return False
 

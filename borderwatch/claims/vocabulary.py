@@ -27,7 +27,7 @@ _EXTRA_VEHICLE_WORDS: dict[str, str] = {
     "four-door truck": "truck", "4-door truck": "truck", "box truck": "truck", "flatbed": "truck",
     "container truck": "truck", "freight truck": "truck", "car carrier": "truck", "hauler": "truck",
     "bus": "bus", "minibus": "bus", "coach": "bus", "trolleybus": "bus", "trolley bus": "bus",
-    "servi-car": "bus", "long-distance bus": "bus", "shuttle bus": "bus",
+    "servi-car": "bus", "servi-cha": "bus", "servicha": "bus", "long-distance bus": "bus", "shuttle bus": "bus",
     "motorcycle": "two_wheeler", "motorbike": "two_wheeler", "motor bike": "two_wheeler",
     "bicycle": "two_wheeler", "bike": "two_wheeler", "e-bike": "two_wheeler", "ebike": "two_wheeler",
     "electric bicycle": "two_wheeler", "electric bike": "two_wheeler", "electric motorcycle": "two_wheeler",
@@ -43,7 +43,8 @@ _EXTRA_VEHICLE_WORDS: dict[str, str] = {
     "engineering vehicle": "heavy_equipment", "digger": "heavy_equipment",
     # conventions: tractors are heavy equipment, so are the other farm machines
     "combine harvester": "heavy_equipment", "harvester": "heavy_equipment",
-    "farm machinery": "heavy_equipment", "agricultural machinery": "heavy_equipment",
+    "farm machinery": "heavy_equipment", "agricultural machinery": "heavy_equipment", "farming machinery": "heavy_equipment",
+    "farm equipment": "heavy_equipment", "farming equipment": "heavy_equipment", "agricultural equipment": "heavy_equipment",
     "farm machine": "heavy_equipment", "agricultural machine": "heavy_equipment", "mining machinery": "heavy_equipment",
     "microbus": "bus", "passenger bus": "bus", "city bus": "bus", "school bus": "bus",
     "fire engine": "truck", "fire truck": "truck", "cement mixer": "truck", "concrete mixer": "truck",
@@ -115,7 +116,8 @@ NON_VEHICLE_PHRASES: tuple[str, ...] = (
     "traffic jam", "traffic division", "traffic light", "traffic safety", "car number", "taxi business",
     "taxi driver", "transportation company", "transportation companies",
     # conventions: rail cars, containers and trains are not vehicles here
-    "rail car", "railcar", "railway car", "freight car", "train car", "wagon", "rail traffic",
+    "rail car", "railcar", "railway car", "freight car", "train car", "wagon", "tank car", "flatbed car", "flat car",
+    "boxcar", "box car", "hopper car", "locomotive", "rail traffic",
     "railway traffic", "rail freight traffic", "freight train traffic", "air traffic", "maritime traffic",
     "ship traffic", "internet traffic", "cable car", "sleeping car", "dining car", "tram car", "car bomb",
     "tractor factory", "tractor plant", "truck factory", "car factory", "bus factory", "vehicle factory",
@@ -186,6 +188,8 @@ DIRECTION_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bonce again (?:flowing|moving|running|crossing|coming)\b", r"\bback in (?:operation|business)\b",
         r"\brevived?\b", r"\brestored\b", r"\b(?:start(?:ed|s|ing)?|beg[au]n|begins?) (?:to )?\w+ again\b",
         r"\bagain after (?:a|an|the|its|their)\b", r"\bback on the (?:roads?|streets?|bridge)\b", r"\breturned to\b", r"\brecover(?:ed|s|ing)\b", r"\bbounced back\b",
+        # "truck traffic is beginning to return to normal", "back to normal", "back to pre-pandemic levels"
+        r"\breturn(?:s|ing)? to (?:normal|pre-\w+|(?:its|their) (?:former|previous|usual|old) )", r"\bback to (?:normal|pre-\w+)",
     ),
     "halted": (
         r"\bhalt(?:ed|s|ing)?\b", r"\bsuspend(?:ed|s|ing)?\b", r"\bsuspension\b", r"\bput on hold\b",
@@ -206,14 +210,17 @@ DIRECTION_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bless and less\b", r"\bthinn(?:ed|ing)(?: out)?\b", r"\bdried up\b", r"\bdrying up\b",
         r"\bdrop(?:ped|s|ping)?\b(?! off\b)", r"\bdip(?:ped|s)?\b", r"\bslow(?:ed|ing)? (?:down|to a trickle)\b",
         r"\bslow(?:ed|ing)\b", r"\beas(?:ed|ing) off\b", r"\breduc(?:ed|tion|ing)\b", r"\bhalved\b",
-        r"\bfell by half\b", r"\b(?:scal(?:ed|ing)|cut(?:ting)?) (?:back|down)\b", r"\bcurtail(?:ed|ing)\b", r"\b(?:only |just |no more than |barely )?a (?:mere )?trickle\b", r"\blighter\b", r"\bquieter\b", r"\b(?:gone|went|fallen|grown) quiet\b",
+        r"\bfell by half\b", r"\b(?:scal(?:ed|ing)|cut(?:ting)?) (?:back|down)\b",
+        # "sanctions have cut truck traffic at the bridge"
+        r"\bcut(?:s|ting)?(?= (?:the |its |their )?(?:[\w\-]+ ){0,2}?(?:traffic|flows?|volumes?)\b)", r"\bcurtail(?:ed|ing)\b", r"\b(?:only |just |no more than |barely )?a (?:mere )?trickle\b", r"\blighter\b", r"\bquieter\b", r"\b(?:gone|went|fallen|grown) quiet\b",
         r"\bwan(?:ed|ing)\b", r"\b(?:largely |all but |virtually )?disappear(?:ed|ing|s)?\b", r"\bvanish(?:ed|ing|es)?\b",
         r"\bdown from\b", r"\bin (?:smaller|fewer|dwindling|shrinking) numbers\b", r"\btaper(?:ed|ing) off\b", r"\bsparser\b",
     ),
     "increase": (
-        r"\bincreas(?:e|ed|es|ing|ingly)\b", r"\bgrow(?:s|ing|n)?\b", r"\bgrew\b", r"\bgrowth\b",
+        r"\bincreas(?:e|ed|es|ing|ingly)\b",
+        r"(?<!-)\bgrow(?:s|ing|n)?\b(?!\s+(?:areas?|regions?|seasons?|districts?|zones?|belts?|farms?)\b)",  # not "potato growing area" r"\bgrew\b", r"\bgrowth\b",
         r"\brising\b", r"\brises?\b", r"\brose\b", r"\brisen\b", r"\bpour(?:s|ed|ing)? (?:in|into|across)\b", r"\bsurg(?:e|ed|es|ing)\b", r"\bsoar(?:ed|s|ing)?\b",
-        r"\bjump(?:ed|s)\b(?! into)", r"\bexplod(?:ed|ing)\b", r"\bexploded\b", r"\bintensif(?:y|ied|ies|ying)\b",
+        r"\bjump(?:ed|s)\b(?! into)", r"\bskyrocket(?:ed|s|ing)?\b", r"\b(?:shot|shoot(?:s|ing)?) up\b", r"\bexplod(?:ed|ing)\b", r"\bexploded\b", r"\bintensif(?:y|ied|ies|ying)\b",
         r"\bspread(?:s|ing)?\b", r"\bexpand(?:ed|s|ing)?\b", r"\bmultipl(?:ied|ying)\b",
         r"\bmushroom(?:ed|ing)\b", r"\bproliferat(?:e|ed|ing)\b", r"\bmore and more\b",
         r"\bheavier\b", r"\bbusier\b", r"\b(?:kept|keeps|keep) (?:going up|rising|growing)\b",
@@ -223,7 +230,10 @@ DIRECTION_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:a |an )?(?:hike|uptick|upturn|upswing|rebound|boom|spike|explosion)\b(?: in| of)?",
         r"\bclimb(?:ed|s|ing)?\b", r"\bdoubl(?:ed|ing)\b", r"\btripl(?:ed|ing)\b", r"\bswell(?:ed|ing)?\b",
         r"\b(?:ramp|step)(?:ed|ped)? up\b", r"\bpick(?:s|ing)? up\b(?! (?:passengers|customers|people|goods|cargo|loads?|fares?|riders|travell?ers|workers|students|a|an|the|their|his|her)\b)", r"\bmore frequent(?:ly)?\b",
-        r"\bincreasingly\b", r"\bup from\b", r"\bin (?:larger|greater|bigger|growing|increasing|record) numbers\b",
+        r"\bincreasingly\b", r"\bup from\b",
+        # "electric bikes take off" (not "took off the licence plates"), "a booming trade in used cars"
+        r"\b(?:take|takes|took|taken|taking) off\b(?!\s+(?:the|their|its|his|her|a|an|all|licen[cs]e|number|plates?)\b)",
+        r"\bboom(?:ed|ing|s)\b", r"\bin (?:larger|greater|bigger|growing|increasing|record) numbers\b",
     ),
 }
 DIRECTION_RES: dict[str, re.Pattern] = {
@@ -240,6 +250,8 @@ PRESENCE_RE = re.compile(
     r"arriv(?:e|ed|es|ing)|flowing|flow(?:ed|s)? into|entering|entered|coming in|came in|"
     r"come in|crossing|crossed|smuggl(?:e|ed|es|ing)|import(?:ed|ing|s)?|bring(?:ing|s)? (?:in|into)|"
     r"brought (?:in|into)|bought|deliver(?:s|ed|ing)?|continu(?:es|ed)|there (?:are|were|is|was)|"
+    # handed out somewhere: "Kim sent tractors to the counties", "tractors were distributed to farms"
+    r"sent|distribut(?:e|es|ed|ing)|taken (?:to|into)|supplied (?:to|with)|handed (?:over|out)|allocated|donated|"
     r"plying|on the (?:streets?|roads?)|in use|used by|(?:are|is|were|was) still (?:being )?used (?:to|for|as)|use of|uses?|rel(?:y|ies|ied) on|walking (?:his|her|their|a|an)|"
     r"transported|being transported|beg[ai]n|takes place|taking place|occurr?(?:s|ed|ing)|"
     # being there and moving, whatever the verb: "lorries hauling coal kept rolling in", "the caravan
@@ -249,6 +261,9 @@ PRESENCE_RE = re.compile(
     r"head(?:s|ed|ing) (?:to|for|into)|pass(?:es|ed|ing) (?:through|over|across)|sit(?:s|ting)? (?:in|at|on|idle)|"
     r"sat (?:in|at|on|idle)|stood (?:in|at|on)|stand(?:s|ing)? (?:in|at|on)|"
     r"(?:fill|throng|chok|clogg?|jamm?)(?:s|ed|ing|e|es)? (?:the|its|their)|weav(?:e|es|ed|ing)|"
+    # "cars now fill parking spaces and spill into the streets", "vehicles surround the market"
+    r"fill(?:s|ed|ing)? (?:\w+ )?(?:parking|spaces|lots|yards|streets|roads|squares|plazas)|spill(?:s|ed|ing)? (?:into|onto|over)|"
+    r"surround(?:s|ed|ing)? (?:the|a|an)|"
     r"(?:zip(?:s|ped|ping)?|whizz?(?:es|ed|ing)?|speed(?:s|ing)?|sped|race[sd]?|racing|dart(?:s|ed|ing)?) (?:along|through|past|by|around|across|down|up)|"
     r"(?:remain(?:s|ed)?|stay(?:s|ed)?|was|were|is|are|been) (?:\w+ )?(?:light|heavy|brisk|steady|sparse|thin)(?! \w+ (?:vehicles|trucks|equipment|machinery))|"
     r"(?:are|is|were|was) (?:now |still |already )?(?:everywhere|ubiquitous|commonplace|common|widespread|abundant|plentiful)|"
@@ -261,7 +276,7 @@ PRESENCE_RE = re.compile(
     # collective nouns: "a fleet of old buses", "a convoy of trucks", "long lines of lorries"
     r"(?:fleet|convoy|caravan|queue|row|column|stream|procession|line)s? of|"
     r"bumper[\s\-]to[\s\-]bumper|(?:a |an )?(?:common|familiar|frequent|regular) sight|"
-    r"prevail(?:s|ed|ing)?|thriv(?:e|es|ed|ing)|operat(?:e|es|ed|ing) (?:in|on|at|near|between|across)|"
+    r"prevail(?:s|ed|ing)?|predominat(?:e|es|ed|ing)|thriv(?:e|es|ed|ing)|exported (?:to|into)|operat(?:e|es|ed|ing) (?:in|on|at|near|between|across)|"
     # machines at work are there: "bulldozers were clearing the riverbank", "cranes working on the bridge"
     r"working|at work|digging|dredging|clearing|plough(?:ing|ed)|plow(?:ing|ed)|excavating|level(?:l)?ing|"
     r"lifting|hoisting|grading|scooping|unloading|loading|demolishing|tearing down|busy (?:at|on|in|with|near))\b",
@@ -276,6 +291,7 @@ MORE_ADJECTIVES = {"used", "new", "chinese", "private", "foreign", "imported", "
 MOVEMENT_CUES_RE = re.compile(
     r"^(?:arriv\w*|flow\w*(?: into)?|enter\w*|com(?:e|ing) in|came in|cross\w*|smuggl\w*|import\w*|"
     r"bring\w* in(?:to)?|brought in(?:to)?|bought|deliver\w*|transported|being transported|continu\w*|beg[ai]n|"
+    r"sent|distribut\w*|taken (?:to|into)|supplied (?:to|with)|handed (?:over|out)|allocated|donated|"
     r"takes place|taking place|occurr?\w*)$",
     re.IGNORECASE,
 )
@@ -301,7 +317,8 @@ CUE_NOUN_PHRASES_RE = re.compile(r"^(?:use of|countless|plenty of|full of|filled
 # Statements of wanting, liking or planning: about demand, not about vehicles being there.
 DESIRE_RE = re.compile(
     r"\b(?:want(?:s|ed)?|wish(?:es|ed)?|desire[sd]?|prefer(?:s|red)?|preferred|dream(?:s|ed)? of|"
-    r"interest(?:ed)?|demand|popular for|plan(?:s|ned)? to|hop(?:e|es|ed) to)\b",
+    r"interest(?:ed)?|demand|popular for|plan(?:s|ned)? to|hop(?:e|es|ed) to|"
+    r"looking for|searching for|seeking|shopping for|in the market for)\b",
     re.IGNORECASE,
 )
 # Observations about vehicles that are no count, trend, presence or price (conventions: kind
@@ -320,7 +337,9 @@ OTHER_CUES: dict[str, str] = {
            r"confiscat(?:ed|ing|ion)|requisition(?:ed|ing|s)?|impound(?:ed|ing)|(?:has|have|had) ordered(?!(?:\s+[\w\-]+){1,4}\s+to\s+(?!be\b)\w+)|(?:are|were|is|was) (?:purchasing|buying)|"
            # who holds them: "private cars registered to state companies", "taxis operated by enterprises"
            r"(?:are|were|is|was) (?:\w+ly )?(?:registered|owned|operated|run) (?:to|by|under)",
-    "shortage": r"shortage of|scarcity of|lack of (?:vehicles|cars|trucks|buses)|(?:in )?(?:such )?short supply",
+    # "a severe lack of farming machinery", "most farms do not have enough tractors"
+    "shortage": r"shortage of|scarcity of|(?:a |the )?(?:severe |chronic |serious |acute )?lack of (?:adequate |enough |sufficient )?|"
+                r"(?:in )?(?:such )?short supply|(?:do|does|did)(?: not|n['’]t) have enough|not enough|too few|insufficient",
 }
 OTHER_RE = re.compile("|".join(f"(?P<{k}>\\b(?:{v})\\b)" for k, v in OTHER_CUES.items()), re.IGNORECASE)
 
